@@ -1,0 +1,86 @@
+"""The one exception tree: every failure a user can cause is an `ExporterError` with a message to act on.
+
+    ExporterError
+    ├── SourceError        a source could not be read or is invalid (path, line, column)
+    ├── ThemeError         a theme is missing, malformed or inconsistent (path, key)
+    ├── RenderError        a renderer failed on a document (format, source)
+    ├── OptionError        an option a renderer or command does not know, or a bad value
+    ├── UnknownFormatError a format, reader or theme name nobody registered
+    └── FormatUnavailable  a known format whose engine cannot be imported here (with the reason)
+
+Only the CLI turns these into exit codes; the library raises them and never prints.
+"""
+
+from __future__ import annotations
+
+
+class ExporterError(Exception):
+    """Base of every error exporter raises on purpose."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def location(self) -> str:
+        """`path:line:col` prefix for messages; empty when the error has no place."""
+        return ""
+
+    def __str__(self) -> str:
+        where = self.location()
+        return f"{where}: {self.message}" if where else self.message
+
+
+class SourceError(ExporterError):
+    """A source file that cannot be loaded; line and column are 1-based, 0 when unknown."""
+
+    def __init__(self, message: str, path: str = "", line: int = 0, column: int = 0) -> None:
+        super().__init__(message)
+        self.path = path
+        self.line = line
+        self.column = column
+
+    def location(self) -> str:
+        parts = [self.path or "<input>"]
+        if self.line:
+            parts.append(str(self.line))
+            if self.column:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+
+class ThemeError(ExporterError):
+    """A theme that cannot be used; `path` is the file and `key` the offending setting, when known."""
+
+    def __init__(self, message: str, path: str = "", key: str = "") -> None:
+        super().__init__(message)
+        self.path = path
+        self.key = key
+
+    def location(self) -> str:
+        if self.path and self.key:
+            return f"{self.path}: [{self.key}]"
+        return self.path
+
+
+class RenderError(ExporterError):
+    """A renderer failed on one document."""
+
+    def __init__(self, message: str, format: str = "", source: str = "") -> None:
+        super().__init__(message)
+        self.format = format
+        self.source = source
+
+    def location(self) -> str:
+        return f"{self.source} [{self.format}]" if self.source else ""
+
+
+class OptionError(ExporterError):
+    """An unknown option, or a value an option cannot take."""
+
+
+class UnknownFormatError(ExporterError):
+    """A name (format, reader, theme, validator) that is not registered."""
+
+
+class FormatUnavailable(ExporterError):
+    """A registered format whose engine cannot be loaded on this machine."""

@@ -1,0 +1,85 @@
+"""Bytes → clean text: every reader's first step, so encoding and control-character rules are the same for all."""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+from exporter.diagnostics import Report
+from exporter.errors import SourceError
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"%PDF", b"PK\x03\x04", b"\x7fELF", b"RIFF", b"\x1f\x8b")
+_CONTROL_BYTES = frozenset(range(0x20)) - {0x09, 0x0A, 0x0C, 0x0D, 0x1B}
+# What XML 1.0 forbids (EPUB, DOCX and XHTML would be broken by them), plus noncharacters.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def decode_source(data: bytes, path: str, report: Report) -> str:
+    """Decode a source, detecting its encoding when it is not UTF-8; `SourceError` for empty or binary files."""
+    text = _decode(data, path, report) if data.strip(b" \t\r\n\x00") else ""
+    if not text.strip(" \t\r\n\x00\ufeff"):
+        raise SourceError("the file is empty: nothing to export", path)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _strip_illegal(text, path, report)
+
+
+def _decode(data: bytes, path: str, report: Report) -> str:
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding).lstrip("\ufeff")
+            except UnicodeDecodeError as exc:
+                raise SourceError(f"the file starts with a {encoding} byte-order mark but is not {encoding}: {exc.reason}",
+                                  path) from None
+    if data.startswith(_MAGIC) or _looks_binary(data):
+        raise SourceError("this is a binary file, not text: nothing to export", path)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return _detect(data, path, line, report)
+
+
+def _looks_binary(data: bytes) -> bool:
+    head = data[:8192]
+    controls = sum(1 for b in head if b in _CONTROL_BYTES)
+    return controls > max(8, len(head) // 10)
+
+
+def _detect(data: bytes, path: str, line: int, report: Report) -> str:
+    from charset_normalizer import from_bytes  # only for the rare non-UTF-8 file
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise SourceError("the file is neither UTF-8 nor any text encoding that can be recognised", path, line)
+    report.warn(
+        "source.encoding",
+        f"not valid UTF-8 (first bad byte on line {line}); read as {best.encoding}: save it as UTF-8 to be sure",
+        path=path,
+        line=line,
+    )
+    return str(best)
+
+
+def _strip_illegal(text: str, path: str, report: Report) -> str:
+    first = _XML_ILLEGAL.search(text)
+    if first is None:
+        return text
+    count = len(_XML_ILLEGAL.findall(text))
+    line = text.count("\n", 0, first.start()) + 1
+    column = first.start() - (text.rfind("\n", 0, first.start()) + 1) + 1
+    report.warn(
+        "source.control-characters",
+        f"removed {count} control character(s) that XML forbids (first: U+{ord(first.group()):04X})",
+        path=path,
+        line=line,
+        column=column,
+    )
+    return _XML_ILLEGAL.sub("", text)

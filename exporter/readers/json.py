@@ -1,0 +1,38 @@
+"""The model's own JSON as a source: lossless, versioned, validated field by field."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import ClassVar
+
+from exporter.diagnostics import Report
+from exporter.errors import SourceError
+from exporter.model import Article
+from exporter.model_json import ModelDataError, from_json
+from exporter.readers._text import decode_source
+
+_POSITION = re.compile(r"^line (\d+) column (\d+): ")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JsonReader:
+    """Reads `exporter` JSON (`"schema": 1`, `"kind": "article"`); a collection is refused here."""
+
+    name: ClassVar[str] = "json"
+    suffixes: ClassVar[tuple[str, ...]] = (".json",)
+
+    def read(self, data: bytes, *, path: str, report: Report) -> Article:
+        """Parse and validate; a JSON path in the message says which field is wrong."""
+        text = decode_source(data, path, report)
+        try:
+            doc = from_json(text)
+        except ModelDataError as exc:
+            found = _POSITION.match(str(exc))
+            if found:
+                raise SourceError(f"invalid JSON: {str(exc)[found.end():]}", path, int(found.group(1)),
+                                  int(found.group(2))) from None
+            raise SourceError(f"not a valid exporter document: {exc}", path) from None
+        if not isinstance(doc, Article):
+            raise SourceError("this JSON holds a collection; load it with load_collection or --combine", path)
+        return doc if doc.source else Article(metadata=doc.metadata, blocks=doc.blocks, source=path)
