@@ -12,6 +12,7 @@ import importlib
 import threading
 from dataclasses import dataclass
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import Generic, TypeVar, cast
 
 from exporter.errors import FormatUnavailable, UnknownFormatError
@@ -138,8 +139,8 @@ RENDERERS: Registry[type] = Registry(
 )
 """Output formats by name (the `--to` values)."""
 
-THEMES: Registry[str] = Registry("theme", "exporter.themes", {})
-"""Themes contributed by plugins: name → folder path (built-ins are found on disk)."""
+THEMES: Registry[str | Path] = Registry("theme", "exporter.themes", {})
+"""Themes contributed by plugins: name → folder (an entry point names a str or Path; built-ins are on disk)."""
 
 VALIDATORS: Registry[type] = Registry("validator", "exporter.validators", {})
 """Output validators by format name."""

@@ -1,0 +1,60 @@
+"""The in-memory API other publishing tools call: render to bytes, list and register implementations."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import BinaryIO
+
+from exporter import renderers
+from exporter.diagnostics import Report
+from exporter.model import Article, Collection
+from exporter.registry import READER_SUFFIXES, READERS, RENDERERS, THEMES
+from exporter.themes import Theme, theme_names
+
+
+def render(doc: Article | Collection, to: str, *, theme: str | Theme = "default",
+           options: Mapping[str, object] | None = None, report: Report | None = None) -> bytes:
+    """Render a document to one format's bytes, with no temporary files; problems go to `report`."""
+    loaded = theme if isinstance(theme, Theme) else Theme.load(theme)
+    return renderers.build(to, options).render(doc, loaded, report if report is not None else Report())
+
+
+def render_to(doc: Article | Collection, to: str, destination: str | Path | BinaryIO, *,
+              theme: str | Theme = "default", options: Mapping[str, object] | None = None,
+              report: Report | None = None) -> None:
+    """Render and write to a path (atomically) or a binary stream."""
+    data = render(doc, to, theme=theme, options=options, report=report)
+    if isinstance(destination, str | Path):
+        from exporter.pipeline import write_atomically
+
+        write_atomically(Path(destination), data)
+    else:
+        destination.write(data)
+
+
+def formats() -> dict[str, str]:
+    """Every output format → empty string when it can run here, else the reason it cannot."""
+    return {name: RENDERERS.availability(name) for name in RENDERERS.names()}
+
+
+def available_themes() -> dict[str, str]:
+    """Every theme found by name → its description."""
+    return theme_names()
+
+
+def register_reader(name: str, target: str | type, *, suffixes: tuple[str, ...] = ()) -> None:
+    """Add a source reader at run time (like the `exporter.readers` entry-point group)."""
+    READERS.register(name, target)
+    for suffix in suffixes:
+        READER_SUFFIXES.setdefault(suffix.lower(), name)
+
+
+def register_renderer(name: str, target: str | type) -> None:
+    """Add an output format at run time (like the `exporter.renderers` entry-point group)."""
+    RENDERERS.register(name, target)
+
+
+def register_theme(name: str, folder: str | Path) -> None:
+    """Add a theme folder under a name at run time (like the `exporter.themes` entry-point group)."""
+    THEMES.register(name, Path(folder).resolve())
