@@ -11,7 +11,8 @@ from exporter.diagnostics import Report
 from exporter.errors import ExporterError, SourceError, UnknownFormatError
 from exporter.model import Article, Collection
 from exporter.readers import Reader
-from exporter.readers._meta import FrontMatter, build_metadata, split_front_matter
+from exporter.readers._meta import FrontMatter, build_metadata, parse_metadata_file
+from exporter.readers._text import decode_source
 from exporter.registry import READER_SUFFIXES, READERS
 
 COLLECTION_FILES = ("collection.yaml", "collection.yml", "collection.toml")
@@ -84,10 +85,9 @@ def collection_sources(folder: Path, report: Report) -> tuple[list[Path], FrontM
     meta_file = next((folder / n for n in COLLECTION_FILES if (folder / n).is_file()), None)
     front = FrontMatter(data={}, body="")
     if meta_file is not None:
-        fence = "+++" if meta_file.suffix == ".toml" else "---"
-        text = meta_file.read_text(encoding="utf-8")
-        parsed = split_front_matter(f"{fence}\n{text}\n{fence}\n", str(meta_file))
-        front = dataclasses.replace(parsed, key_lines={k: v - 1 for k, v in parsed.key_lines.items()})
+        data = _read_file(meta_file)
+        text = decode_source(data, str(meta_file), report) if data.strip() else ""
+        front = parse_metadata_file(text, str(meta_file), "toml" if meta_file.suffix == ".toml" else "yaml")
     found = sorted(p for p in folder.rglob("*") if p.is_file() and is_source(p)
                    and not any(part.startswith(".") for part in p.relative_to(folder).parts))
     order = (front.data or {}).pop("order", None)

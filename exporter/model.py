@@ -522,9 +522,9 @@ class Article:
 
     @property
     def images(self) -> tuple[str, ...]:
-        """Every image source the article refers to, lead image first, without duplicates."""
+        """Every image source the article refers to (footnotes included), lead image first, without duplicates."""
         found: list[str] = [self.metadata.image.src] if self.metadata.image else []
-        for block in iter_blocks(self.blocks):
+        for block in _blocks_and_notes(self.blocks):
             if isinstance(block, Figure):
                 found.append(block.src)
             for inline in _block_inlines(block):
@@ -599,6 +599,16 @@ def iter_inlines(inline: Inline) -> Iterator[Inline]:
                 yield from iter_inlines(child)
         case _:
             pass
+
+
+def _blocks_and_notes(blocks: tuple[Block, ...]) -> Iterator[Block]:
+    """Every block as `iter_blocks` yields it, each followed by the blocks of the footnotes it holds."""
+    for block in iter_blocks(blocks):
+        yield block
+        for top in _block_inlines(block):
+            for node in iter_inlines(top):
+                if isinstance(node, Footnote):
+                    yield from _blocks_and_notes(node.blocks)
 
 
 def iter_footnotes(blocks: tuple[Block, ...]) -> Iterator[Footnote]:

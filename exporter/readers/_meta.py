@@ -21,7 +21,9 @@ from exporter.errors import SourceError
 from exporter.model import Correction, Identifiers, JsonValue, LeadImage, Metadata, Person, Role
 
 MAX_ALIASES = 100
-"""YAML aliases allowed in one front matter: enough for any real use, too few for a "billion laughs"."""
+"""YAML aliases allowed in one front matter: enough for any real use."""
+MAX_NODES = 10_000
+"""Values front matter may expand to once aliases are followed: a "billion laughs" nests few aliases deeply."""
 MAX_TITLE = 500
 """Longest title kept whole; longer ones are cut with a warning (they break page layouts and file names)."""
 
@@ -66,13 +68,21 @@ def split_front_matter(text: str, path: str) -> FrontMatter:
                        key_lines=key_lines)
 
 
-def _parse_yaml(source: str, path: str) -> tuple[dict[str, object], dict[str, int]]:
-    offset = 2  # the opening fence is line 1
+def parse_metadata_file(text: str, path: str, syntax: Literal["yaml", "toml"]) -> FrontMatter:
+    """A whole metadata file (`collection.yaml`, `collection.toml`), parsed as front matter is, lines the file's."""
+    parse = _parse_yaml if syntax == "yaml" else _parse_toml
+    data, key_lines = parse(text, path, first_line=1)
+    return FrontMatter(data=data, body="", syntax=syntax, key_lines=key_lines)
+
+
+def _parse_yaml(source: str, path: str, first_line: int = 2) -> tuple[dict[str, object], dict[str, int]]:
+    offset = first_line  # file line of the source's first line (the opening fence is line 1)
     try:
         aliases = sum(isinstance(event, yaml.AliasEvent) for event in yaml.parse(source, Loader=yaml.SafeLoader))
         if aliases > MAX_ALIASES:
             raise SourceError(f"front matter uses {aliases} YAML aliases (at most {MAX_ALIASES})", path, offset)
         node = yaml.compose(source, Loader=yaml.SafeLoader)
+        _check_expansion(node, path, offset)
         data = yaml.safe_load(source)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -98,6 +108,40 @@ def _parse_yaml(source: str, path: str) -> tuple[dict[str, object], dict[str, in
     return {str(k): v for k, v in data.items()}, key_lines
 
 
+def _check_expansion(node: yaml.Node | None, path: str, offset: int) -> None:
+    """Refuse front matter that aliases blow up (a "billion laughs"), naming the key where it happens."""
+    pairs = node.value if isinstance(node, yaml.MappingNode) else [(node, node)] if node is not None else []
+    sizes: dict[int, int] = {}
+    total = 0
+    for key, value in pairs:
+        total += _expanded_size(value, sizes, set())
+        if total > MAX_NODES:
+            raise SourceError(f"front matter expands to more than {MAX_NODES:,} values through YAML aliases "
+                              "(or refers to itself)", path, key.start_mark.line + offset, key.start_mark.column + 1)
+
+
+def _expanded_size(node: yaml.Node, sizes: dict[int, int], open_nodes: set[int]) -> int:
+    """How many values `node` becomes once every alias is expanded; a node containing itself is unbounded."""
+    key = id(node)
+    if key in open_nodes:
+        return MAX_NODES + 1
+    if key not in sizes:
+        open_nodes.add(key)
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        total = 1
+        for child in children:
+            total += _expanded_size(child, sizes, open_nodes)
+            if total > MAX_NODES:
+                break
+        open_nodes.discard(key)
+        sizes[key] = total
+    return sizes[key]
+
+
 def _tag_of(message: str) -> str:
     found = re.search(r"tag '([^']+)'", message)
     return f"'{found.group(1)}'" if found else ""
@@ -114,16 +158,16 @@ def _bad_timestamp(source: str, offset: int) -> tuple[int, int]:
     return offset, 0
 
 
-def _parse_toml(source: str, path: str) -> tuple[dict[str, object], dict[str, int]]:
+def _parse_toml(source: str, path: str, first_line: int = 2) -> tuple[dict[str, object], dict[str, int]]:
     try:
         data = tomllib.loads(source)
     except tomllib.TOMLDecodeError as exc:
         found = _TOML_POSITION.search(str(exc))
-        line, column = (int(found.group(1)) + 1, int(found.group(2))) if found else (2, 0)
+        line, column = (int(found.group(1)) + first_line - 1, int(found.group(2))) if found else (first_line, 0)
         message = _TOML_POSITION.sub("", str(exc)).strip()
         raise SourceError(f"invalid TOML front matter: {message}", path, line, column) from None
     key_lines: dict[str, int] = {}
-    for number, text in enumerate(source.split("\n"), start=2):
+    for number, text in enumerate(source.split("\n"), start=first_line):
         key = re.match(r"\s*(?:\[\[?)?\s*([A-Za-z0-9_-]+)", text)
         if key and key.group(1) not in key_lines:
             key_lines[key.group(1)] = number
@@ -333,7 +377,7 @@ def build_metadata(front: FrontMatter, *, path: str, report: Report, fallback_ti
     }
     for key, value in raw.items():
         name = _ALIASES.get(key.lower(), key.lower())
-        if value is None or value == "" or value == []:
+        if value is None or value in ("", []):
             continue
         if name in fields:
             check.warn(key, "meta.duplicate-key", "also given under another name; the first value is kept")

@@ -36,15 +36,35 @@ def _decode(data: bytes, path: str, report: Report) -> str:
             try:
                 return data.decode(encoding).lstrip("\ufeff")
             except UnicodeDecodeError as exc:
-                raise SourceError(f"the file starts with a {encoding} byte-order mark but is not {encoding}: {exc.reason}",
-                                  path) from None
+                raise SourceError(f"the file starts with a {encoding} byte-order mark but is not {encoding}: "
+                                  f"{exc.reason}", path) from None
     if data.startswith(_MAGIC) or _looks_binary(data):
         raise SourceError("this is a binary file, not text: nothing to export", path)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        return _detect(data, path, line, report)
+        return _damaged_utf8(data, path, line, report) or _detect(data, path, line, report)
+
+
+def _damaged_utf8(data: bytes, path: str, line: int, report: Report) -> str | None:
+    """UTF-8 with a few corrupt bytes, read as UTF-8 (bad bytes → U+FFFD); None when it is not UTF-8 at all.
+
+    A file whose valid multi-byte sequences outnumber its invalid bytes is UTF-8 that was damaged, not a
+    legacy encoding: guessing a code page for it would garble every correct character around the fault.
+    """
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd") - data.count("\ufffd".encode())
+    good = sum(1 for c in text if ord(c) > 0x7F and c != "\ufffd")
+    if good <= bad:
+        return None
+    report.warn(
+        "source.encoding",
+        f"not valid UTF-8: {bad} bad byte sequence(s), the first on line {line}, replaced with U+FFFD",
+        path=path,
+        line=line,
+    )
+    return text
 
 
 def _looks_binary(data: bytes) -> bool:

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import re
+import json
 from dataclasses import dataclass
 from typing import ClassVar
 
 from exporter.diagnostics import Report
 from exporter.errors import SourceError
 from exporter.model import Article
-from exporter.model_json import ModelDataError, from_json
-from exporter.readers._text import decode_source
-
-_POSITION = re.compile(r"^line (\d+) column (\d+): ")
+from exporter.model_json import ModelDataError, from_data
+from exporter.readers._text import _XML_ILLEGAL, decode_source
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -26,13 +24,32 @@ class JsonReader:
         """Parse and validate; a JSON path in the message says which field is wrong."""
         text = decode_source(data, path, report)
         try:
-            doc = from_json(text)
+            parsed = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise SourceError(f"invalid JSON: {exc.msg}", path, exc.lineno, exc.colno) from None
+        removed = [0]
+        parsed = _without_illegal(parsed, removed)
+        if removed[0]:
+            report.warn("source.control-characters",
+                        f"removed {removed[0]} escaped control character(s) that XML forbids", path=path)
+        try:
+            doc = from_data(parsed)
         except ModelDataError as exc:
-            found = _POSITION.match(str(exc))
-            if found:
-                raise SourceError(f"invalid JSON: {str(exc)[found.end():]}", path, int(found.group(1)),
-                                  int(found.group(2))) from None
             raise SourceError(f"not a valid exporter document: {exc}", path) from None
         if not isinstance(doc, Article):
             raise SourceError("this JSON holds a collection; load it with load_collection or --combine", path)
         return doc if doc.source else Article(metadata=doc.metadata, blocks=doc.blocks, source=path)
+
+
+def _without_illegal(value: object, removed: list[int]) -> object:
+    """The parsed JSON with characters XML forbids taken out of every string (escapes like `\\u0000` get past
+    `decode_source`, which sees only raw characters); `removed[0]` counts them."""
+    if isinstance(value, str):
+        cleaned, count = _XML_ILLEGAL.subn("", value)
+        removed[0] += count
+        return cleaned
+    if isinstance(value, list):
+        return [_without_illegal(v, removed) for v in value]
+    if isinstance(value, dict):
+        return {_without_illegal(k, removed): _without_illegal(v, removed) for k, v in value.items()}
+    return value

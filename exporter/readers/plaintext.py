@@ -24,7 +24,10 @@ HEADING_MAX_CHARS = 70
 HEADING_MAX_WORDS = 10
 _CLOSING = tuple(".,;:!?…\"”’»)]–—-")
 _SENTENCE_END = tuple(".,;:!?…")
-_DATELINE = re.compile(r"^(?P<place>[A-ZÀ-ÞА-Я][A-ZÀ-ÞА-Я .'-]{1,40}(?:, [\w .'-]{2,30})?)\s*(?:\([^)]{1,30}\))?\s+[—–-]{1,2}\s+")
+_DATELINE = re.compile(
+    r"^(?P<place>[A-ZÀ-ÞА-Я][A-ZÀ-ÞА-Я .'-]{1,40}(?:, [\w .'-]{2,30})?)"  # PRISTINA, Kosovo
+    r"\s*(?:\([^)]{1,30}\))?\s+[—–-]{1,2}\s+"  # optional (AP), then the dash
+)
 
 
 @dataclass(frozen=True, slots=True)
