@@ -7,19 +7,21 @@ never stops the others.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tempfile
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Literal
+from urllib.parse import urljoin
 
 from exporter import loader, renderers
 from exporter.diagnostics import Diagnostic, Report
 from exporter.errors import ExporterError, OptionError, RenderError
 from exporter.model import Article, Collection
-from exporter.registry import RENDERERS
+from exporter.registry import READERS, RENDERERS
 from exporter.themes import Theme
 
 Status = Literal["done", "failed", "skipped"]
@@ -108,7 +110,9 @@ def discover(sources: Sequence[Path], out_dir: Path) -> list[tuple[Path, Path]]:
 
 def plan(sources: Sequence[Path], formats: Sequence[str], out_dir: Path, *, combine: bool = False,
          reader: str | None = None) -> list[Job]:
-    """Every job, refusing two jobs that would write the same file."""
+    """Every job, refusing two jobs that would write the same file (or naming a reader nobody registered)."""
+    if reader:
+        READERS.entry(reader)  # a usage error for the whole batch, not a failure of every job
     jobs: list[Job] = []
     for format in formats:
         suffix: str = getattr(RENDERERS.load(format), "suffix", f".{format}")
@@ -134,8 +138,13 @@ def load_document(job: Job, report: Report) -> Article | Collection:
     return loader.load(job.source, format=job.reader, report=report)
 
 
-def run_job(job: Job, theme: Theme, options: Mapping[str, object] | None = None) -> tuple[bytes | None, JobResult]:
-    """Read and render one job without touching the output folder."""
+def run_job(job: Job, theme: Theme, options: Mapping[str, object] | None = None, *,
+            companions: dict[str, bytes] | None = None) -> tuple[bytes | None, JobResult]:
+    """Read and render one job without touching the output folder.
+
+    A renderer whose output refers to other files (images, fonts, a stylesheet) implements
+    `companions(doc, theme, report) -> {relative path: bytes}`; pass a dict as `companions` to collect them.
+    """
     started = time.perf_counter()
     report = Report(path=str(job.source))
     data: bytes | None = None
@@ -144,6 +153,9 @@ def run_job(job: Job, theme: Theme, options: Mapping[str, object] | None = None)
         renderer = renderers.build(job.format, options)
         try:
             data = renderer.render(doc, theme, report)
+            extra = getattr(renderer, "companions", None)
+            if companions is not None and callable(extra):
+                companions.update(extra(doc, theme, report))
         except ExporterError:
             raise
         except Exception as exc:  # an engine crash is this job's failure, not the batch's
@@ -168,23 +180,53 @@ def write_atomically(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
-        os.replace(temporary, path)
+        Path(temporary).replace(path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
 
 
-def export(sources: Sequence[str | Path], formats: str | Iterable[str], out_dir: str | Path, *,
-           theme: str | Theme = "default", combine: bool = False, reader: str | None = None,
-           options: Mapping[str, Mapping[str, object]] | None = None) -> BatchReport:
-    """Export every source to every format under `out_dir`; failures are reported, never raised per job."""
-    out = Path(out_dir)
-    loaded = theme if isinstance(theme, Theme) else Theme.load(theme)
-    jobs = plan([Path(s) for s in sources], expand_formats(formats), out, combine=combine, reader=reader)
-    report = BatchReport()
-    for job in jobs:
-        data, result = run_job(job, loaded, (options or {}).get(job.format))
-        if data is not None:
-            write_atomically(job.output, data)
-        report.results.append(result)
-    return report
+@@EXPORT@@
+
+
+def _with_site_url(job: Job, options: Mapping[str, object] | None, site_url: str,
+                   out: Path) -> Mapping[str, object] | None:
+    """Add `site_url` and the page's own `base_url` for renderers that declare those options."""
+    if not site_url:
+        return options
+    cls = RENDERERS.load(job.format)
+    fields = {f.name for f in dataclasses.fields(cls)} if dataclasses.is_dataclass(cls) else set()
+    merged = dict(options or {})
+    if "site_url" in fields:
+        merged.setdefault("site_url", site_url)
+    if "base_url" in fields:
+        merged.setdefault("base_url", urljoin(site_url, job.output.relative_to(out).as_posix()))
+    return merged
+
+
+def _companion_path(output: Path, relative: str) -> Path:
+    """Where a companion file goes: next to `output`, and never outside its folder."""
+    parts = PurePosixPath(relative).parts
+    if not parts or PurePosixPath(relative).is_absolute() or ".." in parts:
+        raise RenderError(f"refusing to write companion file {relative!r} outside {output.parent}")
+    return output.parent.joinpath(*parts)
+
+
+def _write_feeds(report: BatchReport, theme: Theme, out: Path, site_url: str) -> None:
+    """Atom, RSS and JSON feeds when more than one article was exported to html (collections excluded)."""
+    done = [r for r in report.results if r.job.format == "html" and r.status == "done" and not r.job.combine]
+    if len(done) < 2:
+        return
+    from exporter import feeds
+
+    pages: list[tuple[Article, str]] = []
+    for result in done:
+        article = load_document(result.job, Report())
+        if isinstance(article, Article):
+            pages.append((article, result.job.output.relative_to(out).as_posix()))
+    feed_report = Report(path=str(out))
+    for name, blob in feeds.batch_feeds(pages, theme, site_url=site_url, report=feed_report).items():
+        write_atomically(out / name, blob)
+    if len(feed_report):
+        report.results[-1] = dataclasses.replace(
+            report.results[-1], diagnostics=(*report.results[-1].diagnostics, *feed_report))

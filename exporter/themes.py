@@ -375,12 +375,12 @@ def _merge_tokens(tokens: Tokens, table: object, path: Path) -> Tokens:
             where = f"tokens.{group}.{key}"
             if key not in known:
                 raise ThemeError(f"unknown token (known: {', '.join(known)})", str(path), where)
-            changes[key] = _check_token(group, key, value, getattr(current, key), path, where)
+            changes[key] = _check_token(group, key, value, getattr(current, key), path=path, where=where)
         updates[group] = dataclasses.replace(current, **changes)
     return dataclasses.replace(tokens, **updates)  # type: ignore[arg-type]
 
 
-def _check_token(group: str, key: str, value: object, default: object, path: Path, where: str) -> object:
+def _check_token(group: str, key: str, value: object, default: object, *, path: Path, where: str) -> object:
     def fail(expected: str) -> ThemeError:
         return ThemeError(f"{value!r} is not {expected}", str(path), where)
 
