@@ -1,0 +1,105 @@
+"""WeasyPrint state worth keeping: font configuration and parsed print stylesheets, built once per process.
+
+Parsing a theme's CSS and loading its fonts costs more than laying out a short article, so a batch worker
+keeps them, keyed by the theme's content digest (an edited theme gets fresh state, an unchanged one never
+re-parses). The `@page` CSS depends on the run's options too and is cached per (digest, page setup).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from exporter.diagnostics import Report
+from exporter.renderers._pdf_fetch import GuardedFetcher
+from exporter.renderers._pdf_page import PageSetup, page_css
+from exporter.themes import Theme
+
+_LOCK = threading.Lock()
+_THEMES: dict[str, ThemeEngine] = {}
+_MAX_THEMES = 8
+"""Themes kept per process; a worker rarely sees more than two."""
+
+
+@dataclass(slots=True)
+class ThemeEngine:
+    """A theme's WeasyPrint state: shared by every article rendered with it in this process."""
+
+    digest: str
+    """The theme's content digest (the cache key)."""
+    font_config: Any
+    """`weasyprint.text.fonts.FontConfiguration` holding the theme's `@font-face` fonts."""
+    counter_style: Any
+    """`weasyprint.css.counters.CounterStyle` shared by every stylesheet of this theme."""
+    stylesheet: Any
+    """The parsed theme stylesheet: tokens, base.css and print.css, with the font faces."""
+    page_sheets: dict[tuple[PageSetup, str], Any]
+    """Parsed `@page` stylesheets per (page setup, "of" word)."""
+    lock: threading.Lock
+    """Serialises layout: a FontConfiguration is not safe to share between threads laying out at once."""
+
+    def page_sheet(self, setup: PageSetup, of: str) -> Any:
+        """The parsed `@page` rules for `setup`, parsed on first use."""
+        from weasyprint import CSS
+
+        key = (setup, of)
+        sheet = self.page_sheets.get(key)
+        if sheet is None:
+            sheet = CSS(string=page_css(setup, of=of), font_config=self.font_config,
+                        counter_style=self.counter_style, url_fetcher=GuardedFetcher((), Report()))
+            self.page_sheets[key] = sheet
+        return sheet
+
+
+def font_faces_css(theme: Theme) -> str:
+    """`@font-face` rules with absolute `file:` URLs.
+
+    `Theme.font_face_css` writes one folder prefix for every face, which suits a web or EPUB output folder
+    where fonts are copied side by side; for print the faces are read where they are, and a child theme's
+    fonts may live in a different folder from its parent's.
+    """
+    rules = []
+    for face in theme.font_faces:
+        rules.append(f'@font-face {{ font-family: "{face.family}"; src: url("{face.path.as_uri()}"); '
+                     f"font-weight: {face.weight}; font-style: {face.style}; }}")
+    return "\n".join(rules)
+
+
+def engine_for(theme: Theme) -> ThemeEngine:
+    """The theme's engine state, built on first use in this process and reused while the theme is unchanged."""
+    digest = theme.digest()
+    with _LOCK:
+        found = _THEMES.get(digest)
+        if found is not None:
+            return found
+        from weasyprint import CSS
+        from weasyprint.css.counters import CounterStyle
+        from weasyprint.text.fonts import FontConfiguration
+
+        font_config = FontConfiguration()
+        counter_style = CounterStyle()
+        fetcher = GuardedFetcher(theme.folders, Report(path=str(theme.folders[0])))
+        text = font_faces_css(theme) + "\n" + theme.stylesheet("print")
+        sheet = CSS(string=text, base_url=theme.folders[0].as_uri() + "/", font_config=font_config,
+                    counter_style=counter_style, url_fetcher=fetcher)
+        engine = ThemeEngine(digest=digest, font_config=font_config, counter_style=counter_style,
+                             stylesheet=sheet, page_sheets={}, lock=threading.Lock())
+        if len(_THEMES) >= _MAX_THEMES:
+            _THEMES.pop(next(iter(_THEMES)))
+        _THEMES[digest] = engine
+        return engine
+
+
+def write_pdf(engine: ThemeEngine, html: str, *, base_url: str, fetcher: GuardedFetcher, setup: PageSetup, of: str,
+              options: dict[str, object]) -> bytes:
+    """Lay the document out once and write it; WeasyPrint's own options pass through unchanged."""
+    from weasyprint import HTML
+
+    with engine.lock:
+        document = HTML(string=html, base_url=base_url, url_fetcher=fetcher)
+        stylesheets = [engine.stylesheet, engine.page_sheet(setup, of)]
+        data = document.write_pdf(stylesheets=stylesheets, font_config=engine.font_config,
+                                  counter_style=engine.counter_style, **options)
+    assert isinstance(data, bytes)
+    return data

@@ -1,0 +1,131 @@
+"""The print document as HTML: the shared body in the theme's `print.html.j2`, plus everything around it.
+
+Print differs from the web page only where paper differs: footnotes float to the page bottom, images are
+absolute `file:` URLs checked against the resource policy, the head carries what becomes PDF metadata, and
+a collection gains a cover and a table of contents whose page numbers WeasyPrint fills in
+(`target-counter`). The body itself comes from `exporter.html_body`, so the three HTML-based formats agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from exporter.diagnostics import Report
+from exporter.html_body import BodyOptions, ImageRef
+from exporter.html_context import article_context, direction, format_date, labels, modified
+from exporter.model import Article, Collection, Metadata
+from exporter.resources import ResourcePolicy
+from exporter.themes import Theme
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ImageMapper:
+    """Maps a source's image references to URLs WeasyPrint may open; refusals are reported against the source."""
+
+    source: str
+    """The article's source path (images are relative to its folder)."""
+    report: Report
+    """Where refusals go."""
+    allow_remote: bool = False
+    """Keep http(s) URLs (the fetcher then downloads them)."""
+
+    def __call__(self, src: str) -> ImageRef | None:
+        """A `file:` URL for an allowed local image, the URL itself for an allowed remote one, else None."""
+        if self.allow_remote and src.lower().startswith(("http://", "https://")):
+            return ImageRef(src)
+        found = ResourcePolicy().locate(src, source=self.source, report=self.report)
+        return ImageRef(found.as_uri()) if found is not None else None
+
+
+def _link(url: str) -> str | None:
+    lowered = url.strip().lower()
+    return None if lowered.startswith(("javascript:", "vbscript:", "data:", "file:")) else url
+
+
+def _sanitizer(images: Callable[[str], ImageRef | None]) -> Callable[[str], str] | None:
+    """The shared raw-HTML allowlist, or None (raw HTML dropped with a warning) when nh3 is missing."""
+    try:
+        import nh3  # noqa: F401
+    except ImportError:  # pragma: no cover - nh3 is a core dependency
+        return None
+    from exporter.sanitize import sanitizer
+
+    return sanitizer(image=images)
+
+
+def creation_date(metadata: Metadata) -> str:
+    """W3C date for the PDF's CreationDate: SOURCE_DATE_EPOCH when set (reproducible builds), else the article's."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _w3c(metadata.date) if metadata.date else ""
+
+
+def _w3c(value: dt.date | dt.datetime) -> str:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.isoformat()
+
+
+def print_article(article: Article, *, report: Report, allow_remote: bool, publication: str, running_head: str,
+                  prefix: str) -> dict[str, object]:
+    """The shared article context (what `_header`/`_footer` print) plus what paper adds: the running heads."""
+    meta = article.metadata
+    images = ImageMapper(source=article.source, report=report, allow_remote=allow_remote)
+    options = BodyOptions(footnotes="float", link=_link, image=images, raw_html=_sanitizer(images),
+                          id_prefix=prefix)
+    context = article_context(article, body_options=options, report=report, publisher=publication)
+    verso = {"section": meta.section or publication, "publication": publication or meta.section}.get(running_head, "")
+    context |= {"id": f"{prefix}article", "running_verso": verso, "running_recto": meta.title}
+    return context
+
+
+def document_context(doc: Article | Collection, theme: Theme, *, report: Report, allow_remote: bool,
+                     running_head: str) -> dict[str, Any]:
+    """The whole template context: head metadata, optional cover and contents, and the articles."""
+    meta = doc.metadata
+    articles = doc.articles if isinstance(doc, Collection) else (doc,)
+    publication = meta.publisher or (meta.title if isinstance(doc, Collection) else "")
+    many = len(articles) > 1 or isinstance(doc, Collection)
+    contexts = [print_article(a, report=report, allow_remote=allow_remote, publication=publication,
+                              running_head=running_head, prefix=f"a{i}-" if many else "")
+                for i, a in enumerate(articles, 1)]
+    people = [p.name for p in meta.authors if p.role in ("author", "editor")] or [
+        p.name for a in articles for p in a.metadata.credited("author")]
+    keywords = list(dict.fromkeys((*meta.keywords, *meta.tags)))
+    metas = [("author", name) for name in dict.fromkeys(people)]
+    metas += [("description", meta.summary or meta.subtitle)] if (meta.summary or meta.subtitle) else []
+    metas += [("keywords", ", ".join(k.replace(",", " ") for k in keywords))] if keywords else []
+    metas += [("generator", "exporter")]
+    created = creation_date(meta)
+    changed = modified(doc) if isinstance(doc, Article) and "SOURCE_DATE_EPOCH" not in os.environ else None
+    if created:
+        metas += [("dcterms.created", created), ("dcterms.modified", _w3c(changed) if changed else created)]
+    cover = None
+    if isinstance(doc, Collection):
+        image = None
+        if meta.image is not None:
+            ref = ImageMapper(source=str(Path(doc.source) / "collection.yaml"), report=report,
+                              allow_remote=allow_remote)(meta.image.src)
+            image = {"url": ref.url, "alt": meta.image.alt} if ref else None
+        cover = {"title": meta.title, "subtitle": meta.subtitle, "image": image, "publisher": meta.publisher,
+                 "rights": meta.rights,
+                 "editors": [p.name for p in meta.credited("editor")],
+                 "authors": [p.name for p in meta.credited("author")],
+                 "date": format_date(meta.date, meta.language) if meta.date else "",
+                 "labels": labels(meta.language)}
+    return {
+        "lang": meta.language,
+        "dir": direction(meta.language, meta.direction),
+        "title": meta.title,
+        "metas": metas,
+        "cover": cover,
+        "labels": labels(meta.language),
+        "articles": contexts,
+        "theme": theme.name,
+    }
