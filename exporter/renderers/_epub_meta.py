@@ -1,0 +1,153 @@
+"""Package metadata: identifier, dates, credits with MARC roles, and EPUB Accessibility 1.1 claims."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from exporter.model import Article, Figure, Image, Metadata, Person, Table
+
+MARC_ROLES = {"author": "aut", "photographer": "pht", "illustrator": "ill", "translator": "trl",
+              "editor": "edt", "contributor": "ctb"}
+"""Our roles → MARC relator codes, the vocabulary EPUB's `role` property uses."""
+_CREATOR_ROLES = ("author", "photographer", "illustrator")
+FALLBACK_MODIFIED = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)
+"""`dcterms:modified` when nothing dates the book: fixed, because the wall clock would break reproducibility."""
+CONFORMS_TO = "EPUB Accessibility 1.1 - WCAG 2.2 Level AA"
+
+Entry = tuple[str | None, str, str, dict[str, str]]
+"""(namespace key for EbookLib: "DC" or None, element name, text, attributes)."""
+
+
+def identifier(meta: Metadata, source: str) -> str:
+    """`urn:isbn:` when an ISBN is given, else a UUID5 of the canonical URL or the source path (stable per book)."""
+    if meta.identifiers.isbn:
+        return f"urn:isbn:{meta.identifiers.isbn}"
+    key = meta.canonical_url or meta.identifiers.doi or meta.identifiers.id or PurePath(source).as_posix()
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, key or meta.title)}"
+
+
+def _as_datetime(value: dt.date | dt.datetime) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
+
+
+def modified(meta: Metadata, articles: Sequence[Article]) -> dt.datetime:
+    """SOURCE_DATE_EPOCH when set, else the latest update or date in the book, else a fixed date; never now."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
+    dates = [_as_datetime(d) for m in (meta, *(a.metadata for a in articles)) for d in (m.updated, m.date) if d]
+    return max(dates).astimezone(dt.UTC) if dates else FALLBACK_MODIFIED
+
+
+def w3c(moment: dt.datetime) -> str:
+    """The `dcterms:modified` form EPUB requires: UTC, seconds, `Z`."""
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def iso_date(value: dt.date | dt.datetime) -> str:
+    """`dc:date` in W3CDTF."""
+    return w3c(value) if isinstance(value, dt.datetime) else value.isoformat()
+
+
+def credits(meta: Metadata, articles: Sequence[Article]) -> list[Entry]:
+    """`dc:creator` for authors, photographers and illustrators, `dc:contributor` for the rest, each refined
+    by a MARC role; in a collection the chapters' people follow as contributors."""
+    people: list[tuple[Person, bool]] = []
+    creators = [p for p in meta.authors if p.role in _CREATOR_ROLES] or list(meta.authors)
+    people.extend((p, True) for p in creators)
+    people.extend((p, False) for p in meta.authors if p not in creators)
+    seen = {(p.name, p.role) for p, _ in people}
+    for article in articles:
+        for person in article.metadata.authors:
+            if (person.name, person.role) not in seen and article.metadata is not meta:
+                seen.add((person.name, person.role))
+                people.append((person, False))
+    entries: list[Entry] = []
+    for number, (person, is_creator) in enumerate(people, start=1):
+        ref = f"{'creator' if is_creator else 'contributor'}-{number}"
+        entries.append(("DC", "creator" if is_creator else "contributor", person.name, {"id": ref}))
+        entries.append((None, "meta", MARC_ROLES[person.role],
+                        {"refines": f"#{ref}", "property": "role", "scheme": "marc:relators"}))
+    return entries
+
+
+def _walk(node: object) -> Iterator[object]:
+    """Every model node under `node`, footnote bodies included (they are part of the book too)."""
+    if isinstance(node, tuple):
+        for child in node:
+            yield from _walk(child)
+    elif dataclasses.is_dataclass(node) and not isinstance(node, type):
+        yield node
+        for f in dataclasses.fields(node):
+            value = getattr(node, f.name)
+            if isinstance(value, tuple) or dataclasses.is_dataclass(value):
+                yield from _walk(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Accessibility:
+    """What the book's content lets us claim, gathered from the model rather than assumed."""
+
+    images: int
+    """Images in the content, cover included."""
+    images_without_alt: int
+    """Images whose alternative text is empty (decorative, or forgotten)."""
+    tables_without_headers: int
+    """Data tables without a header row."""
+
+    @classmethod
+    def survey(cls, articles: Sequence[Article], *, cover: bool) -> Accessibility:
+        """Count the images and tables of every article."""
+        images, missing, tables = int(cover), 0, 0
+        for article in articles:
+            for node in _walk((article.metadata.image, article.blocks)):
+                if isinstance(node, (Figure, Image)) or (node is article.metadata.image and node is not None):
+                    alt = getattr(node, "alt", "")
+                    images, missing = images + 1, missing + (not alt.strip())
+                elif isinstance(node, Table) and not node.header:
+                    tables += 1
+        return cls(images=images, images_without_alt=missing, tables_without_headers=tables)
+
+    @property
+    def conforms(self) -> bool:
+        """True when nothing we can detect stands between the book and WCAG 2.2 AA."""
+        return self.images_without_alt == 0 and self.tables_without_headers == 0
+
+    def entries(self, publisher: str) -> list[Entry]:
+        """schema.org accessibility properties, and `dcterms:conformsTo` only when `conforms` holds."""
+        modes = ["textual", "visual"] if self.images else ["textual"]
+        sufficient = ["textual"] if not self.images or self.images_without_alt == 0 else []
+        sufficient.append(",".join(modes))
+        features = ["structuralNavigation", "tableOfContents", "readingOrder", "displayTransformability"]
+        if self.images and self.images_without_alt == 0:
+            features.insert(0, "alternativeText")
+        found: list[Entry] = [(None, "meta", m, {"property": "schema:accessMode"}) for m in modes]
+        found += [(None, "meta", s, {"property": "schema:accessModeSufficient"}) for s in dict.fromkeys(sufficient)]
+        found += [(None, "meta", f, {"property": "schema:accessibilityFeature"}) for f in features]
+        found.append((None, "meta", "none", {"property": "schema:accessibilityHazard"}))
+        found.append((None, "meta", self.summary(), {"property": "schema:accessibilitySummary"}))
+        if self.conforms:
+            found.append((None, "meta", CONFORMS_TO, {"property": "dcterms:conformsTo"}))
+            found.append((None, "meta", publisher or "exporter", {"property": "a11y:certifiedBy"}))
+        return found
+
+    def summary(self) -> str:
+        """A sentence a reader can act on, as EPUB Accessibility 1.1 asks."""
+        parts = ["This publication has a navigable table of contents, headings in a logical order, and a "
+                 "reading order that follows the text; its layout reflows and its type can be resized."]
+        if self.images and self.images_without_alt == 0:
+            parts.append("Every image has a text alternative.")
+        elif self.images:
+            parts.append(f"{self.images_without_alt} of {self.images} images have no text alternative.")
+        parts.append("Footnotes are linked to and from the text.")
+        if self.conforms:
+            parts.append("It meets WCAG 2.2 Level AA as checked by automated tests.")
+        return " ".join(parts)

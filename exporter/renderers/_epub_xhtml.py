@@ -1,0 +1,84 @@
+"""XHTML content documents for EPUB: rendering and checking templates, the nav tree, resolved CSS."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import cast
+
+from exporter.errors import RenderError
+from exporter.themes import Theme
+
+_VAR = re.compile(r"var\(\s*(--[\w-]+)\s*(?:,\s*([^()]*))?\)")
+_CUSTOM = re.compile(r"(--[\w-]+)\s*:\s*([^;]+);")
+XHTML_NS = "http://www.w3.org/1999/xhtml"
+
+
+def resolved_css(theme: Theme) -> str:
+    """The theme's EPUB stylesheet with every `var(--token)` replaced by its value.
+
+    Many reading systems in use (older Kindle converters, Adobe RMSDK, some Kobo firmware) ignore custom
+    properties, and a declaration they cannot resolve is dropped: resolving here keeps the design everywhere.
+    """
+    values = dict(_CUSTOM.findall(theme.root_css()))
+    css = theme.stylesheet("epub")
+
+    def substitute(match: re.Match[str]) -> str:
+        name, fallback = match.group(1), match.group(2)
+        return values.get(name, "").strip() or (fallback or "").strip() or match.group(0)
+
+    for _ in range(3):  # values may themselves refer to tokens
+        css = _VAR.sub(substitute, css)
+    return css
+
+
+@dataclass
+class NavEntry:
+    """One table-of-contents entry."""
+
+    label: str
+    """Text shown."""
+    href: str
+    """Target relative to the nav document."""
+    level: int = 1
+    """Heading level (1 for a chapter)."""
+    children: list[NavEntry] = field(default_factory=list)
+    """Entries nested below."""
+
+
+def nest(chapter: NavEntry, outline: Sequence[tuple[int, str, str]], file_name: str) -> NavEntry:
+    """A chapter entry with the article's headings nested below it by level."""
+    stack = [chapter]
+    for level, anchor, text in outline:
+        if not text.strip():
+            continue
+        entry = NavEntry(text.strip(), f"{file_name}#{anchor}" if anchor else file_name, level + 1)
+        while len(stack) > 1 and stack[-1].level >= entry.level:
+            stack.pop()
+        stack[-1].children.append(entry)
+        stack.append(entry)
+    return chapter
+
+
+def render_document(theme: Theme, template: str, context: Mapping[str, object], *, source: str) -> str:
+    """A template rendered and checked to be well-formed XML (a malformed document would fail EPUBCheck)."""
+    from lxml import etree
+
+    text = theme.template(template).render(**context)
+    try:
+        etree.fromstring(text.encode("utf-8"))
+    except etree.XMLSyntaxError as exc:
+        raise RenderError(f"{template} produced malformed XHTML: {exc}", "epub", source) from None
+    return text
+
+
+def visible_text(documents: Sequence[str]) -> str:
+    """Every character a reader will see in the documents (for font subsetting)."""
+    from lxml import etree
+
+    chunks: list[str] = []
+    for document in documents:
+        root = etree.fromstring(document.encode("utf-8"))
+        chunks.extend(cast(list[str], root.xpath("//text()")))
+    return "".join(chunks)
