@@ -8,16 +8,36 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 FORMATS ?= all
 
-# Debian packages the test suite needs (checked with dpkg first; installed only when absent).
-DEB_PACKAGES ?=
+# Debian packages the test suite needs (checked with dpkg first; installed only when absent):
+# WeasyPrint's Pango stack, Noto fonts for scripts the themes do not cover, poppler for pdftotext/pdftoppm,
+# a JDK for EPUBCheck and the Nu checker (javac runs EPUBCheck over many books in one JVM), Chromium for
+# DAISY Ace, LibreOffice to prove the DOCX files open.
+DEB_PACKAGES ?= libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fontconfig fonts-noto-core fonts-dejavu-core \
+	poppler-utils openjdk-17-jdk-headless chromium libreoffice-writer-nogui
 
-.PHONY: export test setup system-deps lint clean
+# npm validators, kept in a project-local, git-ignored folder.
+TOOLS   := .tools
+VNU_JAR := $(TOOLS)/node_modules/vnu-jar/build/dist/vnu.jar
+ACE     := $(TOOLS)/node_modules/.bin/ace-puppeteer
+export PUPPETEER_EXECUTABLE_PATH ?= /usr/bin/chromium
+
+.PHONY: export test setup system-deps tools lint check clean
 
 export: setup
 	$(BIN)/exporter export sources --to $(FORMATS) -o output
 
-test: setup system-deps lint
-	$(BIN)/pytest -q
+test: setup system-deps tools lint
+	$(BIN)/pytest -q -n 2
+
+check: export
+	$(BIN)/exporter check output
+
+tools: system-deps $(VNU_JAR) $(ACE)
+
+$(VNU_JAR) $(ACE):
+	@command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq nodejs npm)
+	PUPPETEER_SKIP_DOWNLOAD=1 npm install --prefix $(TOOLS) --ignore-scripts --no-audit --no-fund \
+		vnu-jar@26 @daisy/ace@1
 
 setup: $(STAMP)
 
@@ -42,4 +62,4 @@ lint: setup
 	$(BIN)/lint-imports
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) build dist .pytest_cache .mypy_cache .ruff_cache

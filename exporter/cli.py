@@ -26,6 +26,7 @@ from exporter.errors import (
 if TYPE_CHECKING:
     from exporter.diagnostics import Diagnostic
     from exporter.model import Article, Block, Inline
+    from exporter.validate import CheckReport
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -77,15 +78,48 @@ def main(debug: bool) -> None:
 @click.option("--combine", is_flag=True, help="Render each folder given as one collection (book, issue).")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems.")
+@click.option("--check", "run_check", is_flag=True, help="Validate what was written (as `exporter check`).")
+@click.option("--site-url", default="", help="Where the output folder will be published (canonical URLs, feeds).")
+@click.option("--page-size", default=None, help="PDF: A4, A5, Letter, US-Trade, Royal or 'WIDTH HEIGHT' [theme].")
+@click.option("--bleed", default=None, help="PDF: bleed beyond the trim, e.g. 3mm [theme].")
+@click.option("--marks", default=None, help="PDF: printer's marks, e.g. 'crop cross' [theme].")
+@click.option("--columns", type=click.IntRange(1, 4), default=None, help="PDF: text columns [theme].")
+@click.option("--page-numbers", type=click.Choice(["n", "n of N", "none"]), default=None, help="PDF: folio style.")
+@click.option("--pdf-variant", type=click.Choice(["pdf/a-3b", "pdf/a-2b", "pdf/ua-1"]), default=None,
+              help="PDF: standard to meet.")
+@click.option("--embed-fonts/--no-embed-fonts", default=True, show_default=True,
+              help="EPUB: embed the theme's fonts, subset to the characters used.")
+@click.option("--fragment", is_flag=True, help="HTML: write the article body only, for partners' own pages.")
+@click.option("-O", "--option", "raw_options", multiple=True, metavar="FORMAT.NAME=VALUE",
+              help="Any renderer option, e.g. -O html.css=link (repeatable).")
 @handles_errors
-def export(sources: tuple[Path, ...], formats: str, out_dir: Path, theme: str, reader: str | None,
-           combine: bool, strict: bool, quiet: bool) -> None:
+def export(sources: tuple[Path, ...], formats: str, out_dir: Path, theme: str, reader: str | None,  # noqa: PLR0917
+           combine: bool, strict: bool, quiet: bool, run_check: bool, site_url: str, page_size: str | None,
+           bleed: str | None, marks: str | None, columns: int | None, page_numbers: str | None,
+           pdf_variant: str | None, embed_fonts: bool, fragment: bool, raw_options: tuple[str, ...]) -> None:
     """Export SOURCES (files or folders) to the given formats."""
     from exporter import pipeline
 
+    pdf = {"page_size": page_size, "bleed": bleed, "marks": marks, "columns": columns,
+           "page_numbers": page_numbers, "variant": pdf_variant}
+    options: dict[str, dict[str, object]] = {"pdf": {k: v for k, v in pdf.items() if v is not None}}
+    if not embed_fonts:
+        options["epub"] = {"embed_fonts": False}
+    if fragment:
+        options["html"] = {"mode": "fragment"}
+    for item in raw_options:
+        key, sep, value = item.partition("=")
+        format, dot, name = key.partition(".")
+        if not sep or not dot:
+            raise OptionError(f"-O takes FORMAT.NAME=VALUE, not {item!r}")
+        options.setdefault(format, {})[name] = _option_value(value)
+
     if combine and not all(s.is_dir() for s in sources):
         raise OptionError("--combine takes folders (each becomes one book or issue)")
-    report = pipeline.export(sources, formats, out_dir, theme=theme, combine=combine, reader=reader)
+    if site_url and not site_url.startswith(("http://", "https://")):
+        raise OptionError(f"--site-url must be an http(s) URL, not {site_url!r}")
+    report = pipeline.export(sources, formats, out_dir, theme=theme, combine=combine, reader=reader,
+                             site_url=site_url, options=options)
     for result in report.results:
         print_diagnostics(result.diagnostics)
         if not quiet and result.status == "done":
@@ -93,8 +127,69 @@ def export(sources: tuple[Path, ...], formats: str, out_dir: Path, theme: str, r
     done = sum(r.status == "done" for r in report.results)
     if not quiet or report.failed:
         click.echo(f"{done} written, {len(report.failed)} failed, {len(report.warnings)} warnings", err=True)
-    if not report.ok(strict=strict):
+    checked_ok = True
+    if run_check:
+        from exporter.validate import check as run_checks
+        from exporter.validate import detect_format
+
+        written = [r.job.output for r in report.results
+                   if r.status != "failed" and r.job.output.exists() and detect_format(r.job.output)]
+        if out_dir.is_dir():  # the pipeline writes feeds next to the pages, outside any job
+            written += sorted(p for p in out_dir.iterdir() if p.is_file() and detect_format(p) == "feed")
+        checked = run_checks(written, strict=strict)
+        _print_check(checked, "text")
+        checked_ok = checked.ok()
+    if not report.ok(strict=strict) or not checked_ok:
         sys.exit(1)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="A table (with every problem on stderr) or one JSON report with each tool's message ids.")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1).")
+@click.option("--deep", is_flag=True, help="Also run slow checks (LibreOffice converts every DOCX).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Validators run at once [CPU count].")
+@handles_errors
+def check(paths: tuple[Path, ...], output_format: str, strict: bool, deep: bool, jobs: int | None) -> None:
+    """Validate output files or folders with EPUBCheck, Ace, vnu, our own rules and a metadata parity check."""
+    from exporter.validate import check as run_checks
+
+    report = run_checks(paths, strict=strict, deep=deep, jobs=jobs)
+    _print_check(report, output_format)
+    if not report.ok():
+        sys.exit(1)
+
+
+def _print_check(report: CheckReport, output_format: str) -> None:
+    """JSON on stdout, or every problem on stderr and one table (file, format, validator, counts, time)."""
+    if output_format == "json":
+        click.echo(report.to_json())
+        return
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Column, Table
+
+    print_diagnostics(d for d in report.diagnostics if d.level != "info")
+    table = Table(Column("file", overflow="fold"), "format", "validator", "errors", "warnings", "time")
+    for outcome in report.outcomes:
+        errors = f"[red]{outcome.errors}[/]" if outcome.errors else "0"
+        warnings = f"[yellow]{outcome.warnings}[/]" if outcome.warnings else "0"
+        table.add_row(escape(outcome.path), outcome.format, outcome.validator, errors, warnings,
+                      f"{outcome.seconds:.2f}s")
+    console = Console()
+    console.print(table)
+    timings = ", ".join(f"{name} {seconds:.1f}s" for name, seconds in sorted(report.timings.items()))
+    verdict = "[green]passed[/]" if report.ok() else "[red]failed[/]"
+    console.print(f"{verdict}: {report.errors} errors, {report.warnings} warnings ({timings or 'nothing checked'})")
+
+
+def _option_value(text: str) -> object:
+    """`-O` values: true/false, whole numbers, else text."""
+    lowered = text.strip().lower()
+    if lowered in ("true", "yes", "on", "false", "no", "off"):
+        return lowered in ("true", "yes", "on")
+    return int(text) if text.strip().lstrip("-").isdigit() else text
 
 
 @main.command()
@@ -183,6 +278,68 @@ def themes(ctx: click.Context) -> None:
 
         for name, description in theme_names().items():
             click.echo(f"{name:12} {description}")
+
+
+_THEME_TOML = """[theme]
+name = "{name}"
+description = "{name}: a child of default."
+extends = "default"
+
+# Everything not set here is inherited from "default": tokens, templates/, css/, fonts/ and assets/.
+# Uncomment a token to change it; put a file at the same relative path (e.g. css/web.css or
+# templates/_header.html.j2) to replace the parent's copy of that one file.
+
+# [tokens.colours]
+# accent = "#1f5fa8"
+# text = "#1a1a1a"
+# muted = "#5f5f5f"
+
+# [tokens.fonts]
+# text = "Noto Serif"        # a family declared by a [[fonts]] entry here or in the parent theme
+# headings = "Noto Serif"
+
+# [tokens.sizes]
+# base = "11pt"
+# scale = 1.25
+# line_height = 1.5
+
+# [tokens.spacing]
+# measure = "36em"
+
+# [tokens.page]
+# size = "A4"                # A4, A5, Letter, US-Trade, Royal or "WIDTH HEIGHT"
+# columns = 1
+
+# To ship a font (OFL, with its licence text under fonts/):
+# [[fonts]]
+# family = "My Sans"
+# file = "fonts/MySans-Regular.ttf"
+# weight = 400
+# style = "normal"
+"""
+
+
+@themes.command("new")
+@click.argument("name")
+@click.option("--dir", "parent", type=click.Path(file_okay=False, path_type=Path), default=Path(),
+              show_default=True, help="Folder to create the theme in.")
+@handles_errors
+def themes_new(name: str, parent: Path) -> None:
+    """Scaffold a child theme NAME (extends default) that renders at once; use it with --theme PATH."""
+    import re
+
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", name):
+        raise OptionError(f"theme name {name!r}: use letters, digits, '-' and '_'")
+    folder = parent / name
+    if folder.exists():
+        raise OptionError(f"{folder} already exists; choose another name or --dir")
+    for sub in ("templates", "css", "fonts", "assets"):
+        (folder / sub).mkdir(parents=True)
+    (folder / "theme.toml").write_text(_THEME_TOML.format(name=name), encoding="utf-8")
+    from exporter.themes import Theme
+
+    Theme.load(folder.resolve())
+    click.echo(f"created {folder} — try: exporter export SOURCE --to html --theme {folder}")
 
 
 @main.command()

@@ -135,6 +135,10 @@ RENDERERS: Registry[type] = Registry(
     "exporter.renderers",
     {
         "json": "exporter.renderers.json:JsonRenderer",
+        "html": "exporter.renderers.html:HtmlRenderer",
+        "pdf": "exporter.renderers.pdf:PdfRenderer",
+        "epub": "exporter.renderers.epub:EpubRenderer",
+        "docx": "exporter.renderers.docx:DocxRenderer",
     },
 )
 """Output formats by name (the `--to` values)."""
@@ -142,5 +146,19 @@ RENDERERS: Registry[type] = Registry(
 THEMES: Registry[str | Path] = Registry("theme", "exporter.themes", {})
 """Themes contributed by plugins: name → folder (an entry point names a str or Path; built-ins are on disk)."""
 
-VALIDATORS: Registry[type] = Registry("validator", "exporter.validators", {})
-"""Output validators by format name."""
+VALIDATORS: Registry[type] = Registry(
+    "validator",
+    "exporter.validators",
+    {
+        "epubcheck": "exporter.validate.epub:EpubCheck",
+        "ace": "exporter.validate.epub:Ace",
+        "vnu": "exporter.validate.html:Vnu",
+        "html-rules": "exporter.validate.html:HtmlRules",
+        "feed": "exporter.validate.feeds:FeedValidator",
+        "docx": "exporter.validate.docx:DocxValidator",
+        "libreoffice": "exporter.validate.docx:LibreOffice",
+        "pdf": "exporter.validate.pdf:PdfValidator",
+        "parity": "exporter.validate.parity:Parity",
+    },
+)
+"""Output validators by tool name; each class says which format it checks (`exporter.validate.Validator`)."""
