@@ -186,7 +186,29 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
-@@EXPORT@@
+def export(sources: Sequence[str | Path], formats: str | Iterable[str], out_dir: str | Path, *,
+           theme: str | Theme = "default", combine: bool = False, reader: str | None = None,
+           options: Mapping[str, Mapping[str, object]] | None = None, site_url: str = "") -> BatchReport:
+    """Export every source to every format under `out_dir`; failures are reported, never raised per job.
+
+    `site_url` is where `out_dir` will be published: renderers with a `site_url`/`base_url` option get it
+    (each page's own URL as `base_url`), and it roots the feeds written when several articles go to html.
+    """
+    out = Path(out_dir)
+    loaded = theme if isinstance(theme, Theme) else Theme.load(theme)
+    jobs = plan([Path(s) for s in sources], expand_formats(formats), out, combine=combine, reader=reader)
+    report = BatchReport()
+    for job in jobs:
+        files: dict[str, bytes] = {}
+        job_options = _with_site_url(job, (options or {}).get(job.format), site_url, out)
+        data, result = run_job(job, loaded, job_options, companions=files)
+        if data is not None:
+            for relative, blob in sorted(files.items()):
+                write_atomically(_companion_path(job.output, relative), blob)
+            write_atomically(job.output, data)
+        report.results.append(result)
+    _write_feeds(report, loaded, out, site_url)
+    return report
 
 
 def _with_site_url(job: Job, options: Mapping[str, object] | None, site_url: str,
