@@ -73,12 +73,20 @@ def _looks_binary(data: bytes) -> bool:
     return controls > max(8, len(head) // 10)
 
 
+_COMMON_CODEPAGES = ("cp1252", "latin_1", "cp1251", "cp1250", "iso8859_15")
+
+
 def _detect(data: bytes, path: str, line: int, report: Report) -> str:
     from charset_normalizer import from_bytes  # only for the rare non-UTF-8 file
 
-    best = from_bytes(data).best()
+    matches = from_bytes(data)
+    best = matches.best()
     if best is None:
         raise SourceError("the file is neither UTF-8 nor any text encoding that can be recognised", path, line)
+    # The detector often cannot tell single-byte code pages apart (equal chaos and coherence); among such
+    # ties, the code page most newsroom systems wrote is the likeliest, so prefer it.
+    tied = [m for m in matches if m.chaos == best.chaos and m.coherence == best.coherence]
+    best = next((m for name in _COMMON_CODEPAGES for m in tied if m.encoding == name), best)
     report.warn(
         "source.encoding",
         f"not valid UTF-8 (first bad byte on line {line}); read as {best.encoding}: save it as UTF-8 to be sure",

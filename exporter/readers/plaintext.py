@@ -91,13 +91,21 @@ def _chunks(body: str, first_line: int) -> list[_Chunk]:
 
 
 def _hard_wrapped(blocks: list[list[tuple[int, str]]]) -> bool:
-    """Hard-wrapped text has multi-line blocks whose lines all fit the wrap width."""
+    """Hard-wrapped text has multi-line blocks whose lines were broken because the next word did not fit.
+
+    Short lines alone do not prove it (a brief written one sentence a line is short too): a wrapped line is
+    filled close to the widest line, and it rarely ends a sentence right before a capitalised line.
+    """
     lines = [t for b in blocks for _, t in b]
-    if not lines:
+    if not lines or sum(1 for t in lines if len(t) <= WRAP_COLUMNS) < 0.95 * len(lines):
         return False
-    multi = sum(1 for b in blocks if len(b) > 1)
-    short = sum(1 for t in lines if len(t) <= WRAP_COLUMNS)
-    return multi > 0 and short >= 0.95 * len(lines) and multi >= len(blocks) / 3
+    widest = max(len(t) for t in lines)
+    inner = [(b[i][1], b[i + 1][1]) for b in blocks for i in range(len(b) - 1)]
+    if not inner:
+        return False
+    wrapped = sum(1 for line, after in inner
+                  if len(line) >= 0.7 * widest and not (line.endswith(_SENTENCE_END) and after[:1].isupper()))
+    return wrapped >= 0.5 * len(inner)
 
 
 def _is_heading(chunk: _Chunk) -> bool:

@@ -228,11 +228,6 @@ def test_text_nodes_are_plain_text() -> None:
             assert all(isinstance(i, Text) for i in block.children)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known limitation: short one-per-line files are taken as one hard-wrapped "
-    "paragraph (the reader ignores how full the lines are)",
-)
 def test_short_one_per_line_brief_keeps_its_paragraphs() -> None:
     brief = "Police used tear gas in Zvecan on Friday.\nSeveral people were hurt.\nTalks resume on Monday.\n"
     assert len(texts(loads(brief, "plaintext"), Paragraph)) == 3

@@ -74,9 +74,6 @@ def test_cp1252_is_detected_and_read_with_a_warning() -> None:
         assert fragment in body
 
 
-@pytest.mark.xfail(
-    strict=True, reason="known: charset-normalizer takes this cp1252 text for cp1250 (ï→ď, À→Ŕ)"
-)
 def test_cp1252_letters_outside_cp1250_survive() -> None:
     body = " ".join(paragraphs(load(FIXTURES / "cp1252.txt", report=Report())))
     assert "“naïve and unworkable.”" in body
