@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from exporter.diagnostics import Report
 from exporter.html_body import BodyOptions, render_body
+from exporter.identity import document_identifier
 from exporter.model import Article, Person, Role
 
 ROLE_ORDER: tuple[Role, ...] = ("author", "photographer", "illustrator", "translator", "editor", "contributor")
@@ -214,13 +215,13 @@ def json_ld(article: Article, *, canonical_url: str = "", image: Mapping[str, ob
     if last:
         data["dateModified"] = iso(last)
 
-    def people(role: Role) -> list[dict[str, str]]:
+    def people(*roles: Role) -> list[dict[str, str]]:
         return [{"@type": "Person", "name": p.name, **({"url": p.url} if p.url.startswith(("http:", "https:"))
-                                                        else {})} for p in meta.credited(role)]
+                                                        else {})} for p in meta.credited(*roles)]
 
-    for role, key in (("author", "author"), ("translator", "translator"), ("editor", "editor"),
-                      ("photographer", "contributor")):
-        found = people(role)  # type: ignore[arg-type]
+    for roles, key in ((("author",), "author"), (("translator",), "translator"), (("editor",), "editor"),
+                       (("photographer", "illustrator", "contributor"), "contributor")):
+        found = people(*roles)
         if found:
             data[key] = found
     if "author" not in data and publisher:
@@ -247,8 +248,7 @@ def json_ld(article: Article, *, canonical_url: str = "", image: Mapping[str, ob
     data["wordCount"] = article.word_count
     if meta.rights:
         data["copyrightNotice"] = meta.rights
-    if meta.identifiers.id or meta.identifiers.doi:
-        data["identifier"] = meta.identifiers.id or f"https://doi.org/{meta.identifiers.doi}"
+    data["identifier"] = document_identifier(meta, article.source)  # the same id every format carries
     return data
 
 

@@ -1,35 +1,25 @@
-"""Package metadata: identifier, dates, credits with MARC roles, and EPUB Accessibility 1.1 claims."""
+"""Package metadata: dates, credits with MARC roles, and EPUB Accessibility 1.1 claims."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 import os
-import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import PurePath
 
+from exporter.identity import document_authors
 from exporter.model import Article, Figure, Image, Metadata, Person, Table
 
 MARC_ROLES = {"author": "aut", "photographer": "pht", "illustrator": "ill", "translator": "trl",
               "editor": "edt", "contributor": "ctb"}
 """Our roles → MARC relator codes, the vocabulary EPUB's `role` property uses."""
-_CREATOR_ROLES = ("author", "photographer", "illustrator")
 FALLBACK_MODIFIED = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)
 """`dcterms:modified` when nothing dates the book: fixed, because the wall clock would break reproducibility."""
 CONFORMS_TO = "EPUB Accessibility 1.1 - WCAG 2.2 Level AA"
 
 Entry = tuple[str | None, str, str, dict[str, str]]
 """(namespace key for EbookLib: "DC" or None, element name, text, attributes)."""
-
-
-def identifier(meta: Metadata, source: str) -> str:
-    """`urn:isbn:` when an ISBN is given, else a UUID5 of the canonical URL or the source path (stable per book)."""
-    if meta.identifiers.isbn:
-        return f"urn:isbn:{meta.identifiers.isbn}"
-    key = meta.canonical_url or meta.identifiers.doi or meta.identifiers.id or PurePath(source).as_posix()
-    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, key or meta.title)}"
 
 
 def _as_datetime(value: dt.date | dt.datetime) -> dt.datetime:
@@ -58,10 +48,11 @@ def iso_date(value: dt.date | dt.datetime) -> str:
 
 
 def credits(meta: Metadata, articles: Sequence[Article]) -> list[Entry]:
-    """`dc:creator` for authors, photographers and illustrators, `dc:contributor` for the rest, each refined
-    by a MARC role; in a collection the chapters' people follow as contributors."""
+    """`dc:creator` for the document's authors (`identity.document_authors`, as every format names them),
+    `dc:contributor` for everyone else, each refined by a MARC role; in a collection the chapters' people
+    follow as contributors."""
     people: list[tuple[Person, bool]] = []
-    creators = [p for p in meta.authors if p.role in _CREATOR_ROLES] or list(meta.authors)
+    creators = list(document_authors(meta))
     people.extend((p, True) for p in creators)
     people.extend((p, False) for p in meta.authors if p not in creators)
     seen = {(p.name, p.role) for p, _ in people}

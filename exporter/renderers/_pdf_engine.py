@@ -8,8 +8,10 @@ re-parses). The `@page` CSS depends on the run's options too and is cached per (
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from xml.sax.saxutils import escape as xml_escape
 
 from exporter.diagnostics import Report
 from exporter.renderers._pdf_fetch import GuardedFetcher
@@ -91,15 +93,43 @@ def engine_for(theme: Theme) -> ThemeEngine:
         return engine
 
 
+def _xmp_identifier(identifier: str, compress: bool) -> Callable[[Any, Any], None]:
+    """A WeasyPrint finisher that puts `identifier` in the XMP packet as `dc:identifier`.
+
+    WeasyPrint writes XMP only for PDF/A, /UA and /X variants; without one the packet is added here from the
+    document's own metadata (title, authors, dates), so every PDF carries the identifier `exporter check`
+    compares with the other formats.
+    """
+
+    def finish(document: Any, pdf: Any) -> None:
+        if "Metadata" not in pdf.catalog:
+            document.metadata.include_in_pdf(pdf, None, None, None, compress)
+        reference = pdf.catalog["Metadata"]
+        stream = next(o for o in pdf.objects if getattr(o, "reference", None) == reference)
+        packet = b"".join(part if isinstance(part, bytes) else str(part).encode() for part in stream.stream)
+        head, end, tail = packet.rpartition(b"</rdf:RDF>")
+        if not end:
+            return
+        description = (b'<rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/" rdf:about="">'
+                       b"<dc:identifier>" + xml_escape(identifier).encode() + b"</dc:identifier></rdf:Description>")
+        stream.stream = [head + description + end + tail]
+
+    return finish
+
+
 def write_pdf(engine: ThemeEngine, html: str, *, base_url: str, fetcher: GuardedFetcher, setup: PageSetup, of: str,
-              options: dict[str, object]) -> bytes:
-    """Lay the document out once and write it; WeasyPrint's own options pass through unchanged."""
+              options: dict[str, object], identifier: str = "") -> bytes:
+    """Lay the document out once and write it; WeasyPrint's own options pass through unchanged.
+
+    `identifier` (from `exporter.identity.document_identifier`) goes into the XMP packet as `dc:identifier`.
+    """
     from weasyprint import HTML
 
+    finisher = _xmp_identifier(identifier, not options.get("uncompressed_pdf")) if identifier else None
     with engine.lock:
         document = HTML(string=html, base_url=base_url, url_fetcher=fetcher)
         stylesheets = [engine.stylesheet, engine.page_sheet(setup, of)]
         data = document.write_pdf(stylesheets=stylesheets, font_config=engine.font_config,
-                                  counter_style=engine.counter_style, **options)
+                                  counter_style=engine.counter_style, finisher=finisher, **options)
     assert isinstance(data, bytes)
     return data

@@ -18,6 +18,7 @@ from typing import Any
 from exporter.diagnostics import Report
 from exporter.html_body import BodyOptions, ImageRef
 from exporter.html_context import article_context, direction, format_date, labels, modified
+from exporter.identity import document_authors
 from exporter.model import Article, Collection, Metadata
 from exporter.resources import ResourcePolicy
 from exporter.themes import Theme
@@ -95,8 +96,7 @@ def document_context(doc: Article | Collection, theme: Theme, *, report: Report,
     contexts = [print_article(a, report=report, allow_remote=allow_remote, publication=publication,
                               running_head=running_head, prefix=f"a{i}-" if many else "")
                 for i, a in enumerate(articles, 1)]
-    people = [p.name for p in meta.authors if p.role in ("author", "editor")] or [
-        p.name for a in articles for p in a.metadata.credited("author")]
+    people = [p.name for p in document_authors(meta)]  # authors only, as every format (`exporter.identity`)
     keywords = list(dict.fromkeys((*meta.keywords, *meta.tags)))
     metas = [("author", name) for name in dict.fromkeys(people)]
     metas += [("description", meta.summary or meta.subtitle)] if (meta.summary or meta.subtitle) else []

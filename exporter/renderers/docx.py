@@ -24,6 +24,7 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from exporter import model as m
 from exporter.diagnostics import Report
 from exporter.html_context import ROLE_ORDER, format_date, labels, locale_key, modified
+from exporter.identity import document_authors, document_identifier
 from exporter.renderers import _docx_styles, _ooxml
 from exporter.resources import ResourcePolicy, image_size, media_type
 from exporter.themes import Theme
@@ -75,7 +76,7 @@ class DocxRenderer:
         else:
             writer.article(doc, prefix="", in_collection=False)
         writer.report_dropped()
-        _core_properties(document, doc, language)
+        _core_properties(document, doc)
         out = io.BytesIO()
         document.save(out)
         return _ooxml.normalise_zip(out.getvalue())
@@ -498,14 +499,14 @@ def _as_utc(value: dt.date | dt.datetime) -> dt.datetime:
     return max(moment, dt.datetime(1900, 1, 1))
 
 
-def _core_properties(document: Any, doc: m.Article | m.Collection, language: str) -> None:
+def _core_properties(document: Any, doc: m.Article | m.Collection) -> None:
+    """Core properties in the form `exporter check` compares across formats (see `exporter.identity`)."""
     meta = doc.metadata
-    people = meta.credited("author", "editor") or meta.authors
-    author = "; ".join(p.name for p in people) or meta.publisher
+    author = "; ".join(p.name for p in document_authors(meta)) or meta.publisher  # authors only, as every format
     values = {"title": meta.title, "subject": meta.subtitle, "author": author, "last_modified_by": author,
               "keywords": ", ".join(dict.fromkeys((*meta.tags, *meta.keywords))), "comments": meta.summary,
-              "category": meta.section, "language": language,
-              "identifier": meta.identifiers.doi or meta.identifiers.isbn or meta.identifiers.id or meta.canonical_url}
+              "category": meta.section, "language": meta.language,  # the BCP 47 tag; proofing keeps Word's form
+              "identifier": document_identifier(meta, doc.source)}
     props = document.core_properties
     for name, value in values.items():
         setattr(props, name, _ooxml.xml_text(value)[:255])  # core.xml fields are short, plain strings

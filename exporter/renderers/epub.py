@@ -20,6 +20,7 @@ from typing import Any, ClassVar, cast
 from exporter.diagnostics import Report
 from exporter.html_body import BodyOptions
 from exporter.html_context import article_context, credits, direction, format_date, iso, labels, locale_key
+from exporter.identity import document_identifier
 from exporter.model import Article, Collection
 from exporter.renderers import _epub_meta as meta_mod
 from exporter.renderers._epub_assets import ImageStore, PackedImage, chapter_prefix, link_resolver, source_key
@@ -87,7 +88,7 @@ class _Builder:
             str(Path(doc.source) / "collection.yaml") if doc.source else "")
         self.store = ImageStore(report, options.resources)
         self.lead_files: set[str] = set()
-        self.identifier = meta_mod.identifier(self.meta, doc.source)
+        self.identifier = document_identifier(self.meta, doc.source)
         self.modified = meta_mod.modified(self.meta, self.articles)
         self.chapter_files = [f"text/ch-{n:03d}.xhtml" for n in range(1, len(self.articles) + 1)]
         self.chapter_map = {source_key(a.source): f for a, f in zip(self.articles, self.chapter_files, strict=True)

@@ -23,8 +23,9 @@ from markupsafe import Markup
 from exporter.diagnostics import Report
 from exporter.errors import OptionError
 from exporter.html_body import BodyOptions, ImageRef
-from exporter.html_context import article_context, direction, script_json
-from exporter.model import Article, Collection
+from exporter.html_context import article_context, direction, iso, script_json
+from exporter.identity import document_identifier
+from exporter.model import Article, Collection, Role
 from exporter.resources import ResourcePolicy, image_size, media_type
 from exporter.sanitize import safe_url, sanitizer
 from exporter.themes import Theme
@@ -245,15 +246,19 @@ def _social_meta(context: dict[str, object] | None, title: str, description: str
 
 
 def _collection_jsonld(doc: Article | Collection, contexts: list[dict[str, object]]) -> dict[str, object]:
-    """A collection page: the book or issue, with each article as a part."""
+    """A `CollectionPage` for the book or issue, each article a `NewsArticle` in `hasPart`; `exporter check`
+    validates every part as it would a single article's page."""
     meta = doc.metadata
-    data: dict[str, object] = {"@context": "https://schema.org", "@type": "Book" if meta.identifiers.isbn
-                               else "CreativeWork", "name": meta.title, "inLanguage": meta.language}
-    if meta.identifiers.isbn:
-        data["isbn"] = meta.identifiers.isbn
-    editors = [p.name for p in meta.credited("editor", "author")]
-    if editors:
-        data["editor"] = [{"@type": "Person", "name": name} for name in editors]
+    data: dict[str, object] = {"@context": "https://schema.org", "@type": "CollectionPage", "name": meta.title,
+                               "headline": meta.title, "inLanguage": meta.language,
+                               "identifier": document_identifier(meta, doc.source)}
+    roles: tuple[tuple[Role, str], ...] = (("author", "author"), ("editor", "editor"))
+    for role, key in roles:
+        people = [p.name for p in meta.credited(role)]
+        if people:
+            data[key] = [{"@type": "Person", "name": name} for name in people]
+    if meta.date:
+        data["datePublished"] = iso(meta.date)
     parts = []
     for context in contexts:
         part = dict(context["jsonld"])  # type: ignore[call-overload]

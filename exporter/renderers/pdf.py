@@ -19,6 +19,7 @@ except OSError as exc:  # WeasyPrint is installed but Pango/HarfBuzz are not: an
 
 from exporter.diagnostics import Report
 from exporter.errors import OptionError, RenderError, ThemeError
+from exporter.identity import document_identifier
 from exporter.model import Article, Collection
 from exporter.renderers._pdf_page import PageNumbers, PageSetup, resolve
 from exporter.themes import Theme
@@ -102,7 +103,8 @@ class PdfRenderer:
             options["pdf_variant"] = self.variant
         try:
             return write_pdf(engine_for(theme), html, base_url=folder.resolve().as_uri() + "/", fetcher=fetcher,
-                             setup=setup, of=_OF.get(language, "/"), options=options)
+                             setup=setup, of=_OF.get(language, "/"), options=options,
+                             identifier=document_identifier(doc.metadata, doc.source))
         except RecursionError:
             raise RenderError("the document is nested too deeply to lay out", "pdf", doc.source) from None
         except Exception as exc:  # a layout bug in WeasyPrint fails this job with a message, not a traceback

@@ -23,7 +23,10 @@ from exporter.validate import CheckOptions, Outcome, _tools
 VNU_JAR = ("vnu-jar", "build", "dist", "vnu.jar")
 """Where `npm install --prefix .tools vnu-jar` puts the checker, below `.tools/node_modules`."""
 NEWS_ARTICLE_FIELDS = ("headline", "author", "datePublished", "inLanguage")
-"""JSON-LD fields every article page must carry (what news aggregators read)."""
+"""JSON-LD fields an article should carry (what news aggregators read); how strictly is `FIELD_LEVELS`'s."""
+COLLECTION_TYPES = frozenset({"CollectionPage", "ItemList", "Book", "CreativeWork", "Periodical",
+                              "PublicationIssue"})
+"""Types whose `hasPart` (or `itemListElement`) articles are checked one by one, as on a collection page."""
 URL_ATTRIBUTES = frozenset({"href", "src", "action", "formaction", "data", "poster", "background", "cite",
                             "longdesc", "manifest", "srcset", "{http://www.w3.org/1999/xlink}href"})
 """Attributes holding URLs, where a `javascript:` scheme would execute."""
@@ -95,8 +98,55 @@ def _is_news_article(obj: dict[str, object]) -> bool:
 
 
 def news_articles(data: object) -> list[dict[str, object]]:
-    """The NewsArticle objects (or subtypes such as ReportageNewsArticle) in parsed JSON-LD."""
+    """The NewsArticle objects (or subtypes such as ReportageNewsArticle) in parsed JSON-LD, top level only."""
     return [o for o in _objects(data) if _is_news_article(o)]
+
+
+def _types(obj: dict[str, object]) -> set[str]:
+    types = obj.get("@type")
+    return {str(t).rsplit("/", 1)[-1] for t in (types if isinstance(types, list) else [types])}
+
+
+def collection_pages(data: object) -> list[dict[str, object]]:
+    """`CollectionPage`-like objects (see `COLLECTION_TYPES`) that have parts, in parsed JSON-LD."""
+    return [o for o in _objects(data) if _types(o) & COLLECTION_TYPES and _parts_of(o)]
+
+
+def _parts_of(obj: dict[str, object]) -> list[dict[str, object]]:
+    """The articles of a collection object: `hasPart`, or an ItemList's items (`item` inside ListItems)."""
+    parts: list[dict[str, object]] = []
+    for key in ("hasPart", "itemListElement"):
+        for found in _objects(obj.get(key, [])):
+            item = found.get("item")
+            parts.append(item if isinstance(item, dict) and _types(found) == {"ListItem"} else found)
+    return [p for p in parts if _is_news_article(p)]
+
+
+def collection_parts(data: object) -> list[dict[str, object]]:
+    """Every NewsArticle that is a part of a collection object in parsed JSON-LD."""
+    return [part for page in collection_pages(data) for part in _parts_of(page)]
+
+
+def _shows_date(element: etree._Element) -> bool:
+    """Whether a page (or one `<article>` of it) shows a publication date: a `<time>` in a `<header>`."""
+    return any(_local(t.tag) == "time" for h in element.iter() if _local(h.tag) == "header" for t in h.iter())
+
+
+def _top_articles(root: etree._Element) -> list[etree._Element]:
+    """`<article>` elements not nested in another `<article>`, in document order."""
+    found = [e for e in root.iter() if _local(e.tag) == "article"]
+    return [e for e in found if not any(_local(a.tag) == "article" for a in e.iterancestors())]
+
+
+def field_level(key: str, *, shows_date: bool) -> Level | None:
+    """How a missing JSON-LD field is reported: headline and inLanguage always an error; datePublished an error
+    when the page shows a date (else nothing to declare); author only `info`, since the JSON-LD carries an
+    author when the metadata has one, and unsigned wire copy has none."""
+    if key == "author":
+        return "info"
+    if key == "datePublished":
+        return "error" if shows_date else None
+    return "error"
 
 
 def parse_page(data: bytes, path: Path) -> etree._Element:
@@ -122,6 +172,7 @@ def rule_diagnostics(root: etree._Element, path: Path) -> list[Diagnostic]:
     if not (root.get("lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang") or "").strip():
         add("error", "html.lang-missing", "the html element has no lang attribute", root)
     articles: list[dict[str, object]] = []
+    parts: list[dict[str, object]] = []
     saw_jsonld = False
     for element in root.iter():
         name = _local(element.tag)
@@ -142,19 +193,29 @@ def rule_diagnostics(root: etree._Element, path: Path) -> list[Diagnostic]:
                 continue
             saw_jsonld = True
             try:
-                articles.extend(news_articles(json.loads(element.text or "")))
+                data = json.loads(element.text or "")
+                articles.extend(news_articles(data))
+                parts.extend(collection_parts(data))
             except ValueError as exc:
                 add("error", "html.jsonld-invalid", f"JSON-LD does not parse: {exc}", element)
         elif name == "img" and element.get("alt") is None:
             add("error", "html.img-missing-alt", f"<img src={element.get('src', '')!r}> has no alt attribute", element)
     if not saw_jsonld:
         add("error", "html.jsonld-missing", "no JSON-LD (<script type=\"application/ld+json\">) metadata")
-    elif not articles:
-        add("warning", "html.jsonld-no-article", "JSON-LD present but no NewsArticle object in it")
-    for article in articles:
+    elif not articles and not parts:
+        add("warning", "html.jsonld-no-article", "JSON-LD present but no NewsArticle object in it (nor a "
+            "CollectionPage whose hasPart are NewsArticles)")
+    page_date = _shows_date(root)
+    blocks = _top_articles(root)
+    checked = [(article, "JSON-LD NewsArticle", page_date) for article in articles]
+    for number, part in enumerate(parts, start=1):  # a collection's parts pair with its <article>s by position
+        shows = _shows_date(blocks[number - 1]) if len(blocks) == len(parts) else page_date
+        checked.append((part, f"JSON-LD NewsArticle (part {number} of the collection)", shows))
+    for article, label, shows_date in checked:
         for key in NEWS_ARTICLE_FIELDS:
-            if article.get(key) in (None, "", [], {}):
-                add("error", "html.jsonld-field-missing", f"JSON-LD NewsArticle has no {key}")
+            level = field_level(key, shows_date=shows_date)
+            if level is not None and article.get(key) in (None, "", [], {}):
+                add(level, "html.jsonld-field-missing", f"{label} has no {key}")
     return found
 
 

@@ -100,8 +100,9 @@ def _person_names(value: object) -> tuple[str, ...]:
 
 
 def read_html(path: Path) -> Meta:
-    """The JSON-LD NewsArticle (headline, author, inLanguage, datePublished, identifier), `lang` as fallback."""
-    from exporter.validate.html import news_articles, parse_page
+    """The JSON-LD NewsArticle (headline, author, inLanguage, datePublished, identifier) — on a collection page
+    the CollectionPage itself, not its parts — with `lang` as fallback."""
+    from exporter.validate.html import collection_pages, news_articles, parse_page
 
     root = parse_page(path.read_bytes(), path)
     meta: Meta = {}
@@ -109,14 +110,15 @@ def read_html(path: Path) -> Meta:
         if (script.get("type") or "").strip().lower() != "application/ld+json":
             continue
         try:
-            article = next(iter(news_articles(json.loads(script.text or ""))), None)
+            data = json.loads(script.text or "")
         except ValueError:
             continue
+        article = next(iter(news_articles(data) or collection_pages(data)), None)  # a collection: its page
         if article:
             identifier = article.get("identifier")
             if isinstance(identifier, dict):
                 identifier = identifier.get("value")
-            _put(meta, "title", _clean(article.get("headline")))
+            _put(meta, "title", _clean(article.get("headline") or article.get("name")))
             _put(meta, "authors", _person_names(article.get("author")))
             _put(meta, "language", _clean(article.get("inLanguage")))
             _put(meta, "date", _clean(article.get("datePublished")))

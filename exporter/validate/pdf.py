@@ -107,15 +107,48 @@ def _within(inner: tuple[float, ...], outer: tuple[float, ...]) -> bool:
             and inner[2] <= outer[2] + TOLERANCE and inner[3] <= outer[3] + TOLERANCE)
 
 
+TEXT_OPERATORS = "Tj TJ ' \""
+"""Content-stream operators that show text (ISO 32000-1, 9.4.3)."""
+
+
+def draws_text(container: Any, seen: set[tuple[int, int]] | None = None) -> bool:
+    """Whether a page (or form XObject) shows text: a text-showing operator in its content stream or in a form
+    XObject it paints. Fonts listed in the resources prove nothing (WeasyPrint lists them on blank pages too)."""
+    import pikepdf
+
+    seen = set() if seen is None else seen
+    try:
+        if pikepdf.parse_content_stream(container, TEXT_OPERATORS):
+            return True
+    except (pikepdf.PdfError, TypeError, ValueError):
+        return True  # unreadable content: let the extraction check decide
+    page = isinstance(container, pikepdf.Page)
+    resources = _inherited(container.obj, "/Resources") if page else container.get("/Resources")
+    xobjects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
+    for xobject in (xobjects.values() if isinstance(xobjects, pikepdf.Dictionary) else ()):
+        if not isinstance(xobject, pikepdf.Stream) or xobject.get("/Subtype") != "/Form":
+            continue
+        key = xobject.objgen
+        if key != (0, 0) and key in seen:
+            continue
+        seen.add(key)
+        if draws_text(xobject, seen):
+            return True
+    return False
+
+
 def check_structure(pdf: Any, options: CheckOptions, out: _Findings) -> set[int]:
-    """Everything pikepdf can see; returns the 0-based numbers of pages that use fonts."""
+    """Everything pikepdf can see; returns the 0-based numbers of pages that use fonts and show text with them
+    (the pages whose text must be extractable)."""
     font_pages: set[int] = set()
     reported: set[object] = set()
     seen: set[tuple[int, int]] = set()
     box_problems: list[str] = []
     for number, page in enumerate(pdf.pages):
-        for name, font in _fonts(_inherited(page.obj, "/Resources"), seen):
+        fonts = list(_fonts(_inherited(page.obj, "/Resources"), seen))
+        if fonts and draws_text(page):
             font_pages.add(number)
+        for name, font in fonts:
             key = font.objgen if font.objgen != (0, 0) else (number, name)
             if key not in reported and not _embedded(font):
                 reported.add(key)
@@ -159,7 +192,7 @@ def check_structure(pdf: Any, options: CheckOptions, out: _Findings) -> set[int]
 
 
 def check_text(path: Path, font_pages: set[int], out: _Findings) -> None:
-    """pypdf extracts text from every page that uses fonts (else the text is drawn, not searchable)."""
+    """pypdf extracts text from every page that shows text in a font (else the text is drawn, not searchable)."""
     try:
         from pypdf import PdfReader
     except ImportError:
@@ -173,9 +206,10 @@ def check_text(path: Path, font_pages: set[int], out: _Findings) -> None:
         return
     if empty:
         shown = ", ".join(map(str, empty[:10])) + (" …" if len(empty) > 10 else "")
-        out.add("error", "text-not-extractable", f"no extractable text on page(s) {shown} although fonts are used")
+        out.add("error", "text-not-extractable", f"no extractable text on page(s) {shown} although text is "
+                "shown there")
     if not font_pages:
-        out.add("warning", "no-text", "no page uses a font: the document has no text layer")
+        out.add("warning", "no-text", "no page shows text in a font: the document has no text layer")
 
 
 def check_pdf(path: Path, options: CheckOptions) -> list[Diagnostic]:

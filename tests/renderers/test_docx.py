@@ -32,6 +32,7 @@ from docx_support import (
 
 from exporter.diagnostics import Report
 from exporter.errors import OptionError
+from exporter.identity import document_identifier
 from exporter.loader import load
 from exporter.model import Collection, inline_text, iter_texts
 from exporter.renderers import build
@@ -206,9 +207,25 @@ def test_core_properties_and_language() -> None:
     assert props.author == "Ana Kovač; Ben Ode"
     assert props.subject == "A fixture touching every block and inline node"
     assert props.keywords == "docx, fixtures, word"
-    assert props.language == "en-US"
+    assert props.language == "en"  # the model's BCP 47 tag; Word's proofing form stays on the styles
     assert props.created.date().isoformat() == "2024-03-14"  # the article's date, never the wall clock
     assert props.modified.date().isoformat() == "2024-03-15"  # its last update
+    serbian_props = docx.Document(io.BytesIO(serbian.data)).core_properties
+    assert serbian_props.language == "sr-Cyrl"
+
+
+def test_core_properties_say_what_every_format_says() -> None:
+    """Authors are the `author` role only (photographer and translator are contributors), and the identifier is
+    `exporter.identity.document_identifier`'s, as in the EPUB, PDF and HTML."""
+    article = load(EVERYTHING.relative_to(ROOT))
+    props = docx.Document(io.BytesIO(rendered(EVERYTHING)[0])).core_properties
+    assert props.author == "Ana Kovač; Ben Ode"
+    assert props.identifier == document_identifier(article.metadata, article.source)
+    assert props.identifier.startswith("urn:uuid:")
+    doi = load(ROOT / "sources/longform/balkan-borders.md")
+    longform = docx.Document(io.BytesIO(DocxRenderer().render(doi, Theme.load("default"), Report()))).core_properties
+    assert longform.identifier == "urn:doi:10.5555/example.2024.001"
+    assert longform.author == "Mira Lindqvist"  # not the translator
 
 
 def test_two_runs_give_identical_bytes_and_the_epoch_is_honoured(monkeypatch: pytest.MonkeyPatch) -> None:

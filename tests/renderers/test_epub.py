@@ -28,6 +28,7 @@ from lxml import etree
 
 from exporter.diagnostics import Report
 from exporter.errors import FormatUnavailable
+from exporter.identity import document_authors, document_identifier
 from exporter.loader import is_source, load, load_collection
 from exporter.model import (
     Article,
@@ -339,8 +340,13 @@ def test_metadata(library: dict[str, Book], key: str) -> None:
     assert languages[0] == meta.language and set(languages) == {meta.language, *(a.metadata.language for a in articles)}
     assert epub.opf.get("{http://www.w3.org/XML/1998/namespace}lang") == meta.language
     (identifier,) = epub.meta("dc:identifier/text()")
+    assert identifier == document_identifier(meta, book.doc.source)  # the id every format carries
     if meta.identifiers.isbn:
         assert identifier == f"urn:isbn:{meta.identifiers.isbn}"
+    elif meta.identifiers.doi:
+        assert identifier == f"urn:doi:{meta.identifiers.doi}"
+    elif meta.identifiers.id:
+        assert identifier == meta.identifiers.id
     else:
         assert uuid.UUID(identifier.removeprefix("urn:uuid:")).version == 5
     (modified,) = epub.prop("dcterms:modified")
@@ -348,6 +354,7 @@ def test_metadata(library: dict[str, Book], key: str) -> None:
     expected_people = {p.name for p in meta.authors} | {p.name for a in articles for p in a.metadata.authors}
     people = set(epub.meta("dc:creator/text()")) | set(epub.meta("dc:contributor/text()"))
     assert people == expected_people
+    assert epub.meta("dc:creator/text()") == [p.name for p in document_authors(meta)]  # role author only
     for element in epub.opf.xpath("//dc:creator | //dc:contributor", namespaces=NS):
         roles = epub.meta(f"opf:meta[@refines='#{element.get('id')}'][@property='role']/text()")
         assert roles and roles[0] in {"aut", "pht", "ill", "trl", "edt", "ctb"}

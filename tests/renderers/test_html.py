@@ -12,11 +12,13 @@ from lxml import html as lxml_html
 
 from exporter import pipeline
 from exporter.diagnostics import Report
+from exporter.identity import document_identifier
 from exporter.loader import is_source, load
 from exporter.model import Article
 from exporter.renderers import build
 from exporter.renderers.html import HtmlRenderer
 from exporter.themes import Theme
+from exporter.validate import check
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ROOT / "sources"
@@ -129,6 +131,9 @@ def test_json_ld_carries_the_metadata() -> None:
     assert data["publisher"] == {"@type": "Organization", "name": "Example News"}
     assert data["mainEntityOfPage"] == {"@type": "WebPage", "@id": "https://news.example.com/world/full.html"}
     assert data["translator"] == [{"@type": "Person", "name": "Tom Translator"}]
+    assert {"@type": "Person", "name": "Pat Photographer"} in data["contributor"]  # type: ignore[operator]
+    article = load(FIXTURES / "full.md")
+    assert data["identifier"] == document_identifier(article.metadata, article.source)
     assert "</" not in page.split('application/ld+json">', 1)[1].split("</script>", 1)[0]
 
 
@@ -259,6 +264,13 @@ def test_collection_renders_every_article(tmp_path: Path) -> None:
     assert len(tree.xpath("//article")) == 3
     ids = tree.xpath("//@id")
     assert len(ids) == len(set(ids))
+    data = jsonld((tmp_path / "collection.html").read_text(encoding="utf-8"))
+    assert data["@type"] == "CollectionPage" and data["name"] == "Letters from the Border"
+    assert data["editor"] == [{"@type": "Person", "name": "Hana Weiss"}] and "author" not in data
+    parts = data["hasPart"]
+    assert isinstance(parts, list) and [p["@type"] for p in parts] == ["NewsArticle"] * 3
+    assert str(data["identifier"]).startswith("urn:uuid:")
+    assert check([tmp_path / "collection.html"], validators=["html-rules"]).ok(strict=True)
 
 
 def test_in_memory_article_renders() -> None:

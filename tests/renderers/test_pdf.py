@@ -26,6 +26,7 @@ import pytest
 
 from exporter.diagnostics import Report
 from exporter.errors import FormatUnavailable, OptionError
+from exporter.identity import document_authors, document_identifier
 from exporter.loader import is_source, load, load_collection
 from exporter.model import (
     Article,
@@ -61,6 +62,7 @@ from exporter.renderers._pdf_fetch import GuardedFetcher
 from exporter.renderers._pdf_page import page_css, resolve
 from exporter.renderers.pdf import PdfRenderer
 from exporter.themes import PAGE_SIZES, Theme, builtin_root
+from exporter.validate.pdf import read_xmp, xmp_values
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ROOT / "sources"
@@ -289,9 +291,13 @@ class TestSamples:
             assert str(info["/Title"]) == meta.title
             assert str(pdf.Root.Lang) == meta.language
             assert str(info["/CreationDate"]).startswith("D:20231114221320")
-            authors = [p.name for p in meta.authors if p.role in ("author", "editor")]
+            authors = [p.name for p in document_authors(meta)]  # role author only, as every format
             for name in authors:
                 assert name in str(info.get("/Author", ""))
+            for person in meta.authors:
+                if person.role != "author" and person.name not in authors:
+                    assert person.name not in str(info.get("/Author", "")), person
+            assert xmp_values(read_xmp(pdf), "dc:identifier") == [document_identifier(meta, result.doc.source)]
             for tag in meta.tags:
                 assert tag in str(info.get("/Keywords", ""))
             assert "/StructTreeRoot" in pdf.Root
@@ -462,6 +468,16 @@ def test_pdf_a_identification_and_output_intent(variant: str, part: str, conform
         assert str(intents[0].S) == "/GTS_PDFA1"
         assert "/DestOutputProfile" in intents[0]
         assert "/ID" in pdf.trailer
+
+
+def test_identifier_joins_the_pdf_a_xmp_packet() -> None:
+    """With a variant WeasyPrint writes the XMP itself; the identifier goes into that one packet."""
+    wire = _wire()
+    with pikepdf.open(io.BytesIO(_render(PdfRenderer(variant="pdf/a-3b"), wire))) as pdf:
+        xmp = read_xmp(pdf)
+        assert xmp_values(xmp, "dc:identifier") == [document_identifier(wire.metadata, wire.source)]
+        assert xmp_values(xmp, "pdfaid:part") == ["3"]
+        assert pdf.Root.Metadata.read_bytes().count(b"<rdf:RDF") == 1
 
 
 def test_pdf_ua_identification() -> None:

@@ -48,7 +48,56 @@ def test_language_and_json_ld_are_required() -> None:
     page = ('<html lang="en"><head><script type="application/ld+json">'
             '{"@graph": [{"@type": "NewsArticle", "headline": "H", "author": []}]}</script></head></html>')
     found = rule_diagnostics(lxml_html.document_fromstring(page), Path("p.html"))
-    assert sorted(d.message.rsplit(" ", 1)[1] for d in found) == ["author", "datePublished", "inLanguage"]
+    assert sorted((d.message.rsplit(" ", 1)[1], d.level) for d in found) == [("author", "info"),
+                                                                               ("inLanguage", "error")]
+
+
+def _jsonld_page(data: str, body: str = "") -> list[tuple[str, str, str]]:
+    page = (f'<html lang="en"><head><script type="application/ld+json">{data}</script></head>'
+            f"<body>{body}</body></html>")
+    found = rule_diagnostics(lxml_html.document_fromstring(page), Path("p.html"))
+    return sorted((d.level, d.code, d.message) for d in found)
+
+
+def test_missing_author_is_info_because_wire_copy_has_no_byline() -> None:
+    found = _jsonld_page('{"@type": "NewsArticle", "headline": "H", "inLanguage": "en"}')
+    assert found == [("info", "html.jsonld-field-missing", "JSON-LD NewsArticle has no author")]
+
+
+def test_date_published_is_required_only_when_the_page_shows_a_date() -> None:
+    data = '{"@type": "NewsArticle", "headline": "H", "inLanguage": "en", "author": [{"name": "A"}]}'
+    assert _jsonld_page(data, "<article><header><h1>H</h1></header></article>") == []
+    shown = _jsonld_page(data, '<article><header><h1>H</h1><time datetime="2024-01-02">2 Jan</time></header>'
+                               "</article>")
+    assert shown == [("error", "html.jsonld-field-missing", "JSON-LD NewsArticle has no datePublished")]
+
+
+def test_headline_is_always_required() -> None:
+    found = _jsonld_page('{"@type": "NewsArticle", "inLanguage": "en", "author": [{"name": "A"}]}')
+    assert found == [("error", "html.jsonld-field-missing", "JSON-LD NewsArticle has no headline")]
+
+
+def test_collection_page_parts_are_checked_one_by_one() -> None:
+    parts = ('[{"@type": "NewsArticle", "headline": "One", "inLanguage": "en", "datePublished": "2024-01-02"},'
+             ' {"@type": "NewsArticle", "inLanguage": "en", "author": [{"name": "B"}]}]')
+    data = f'{{"@type": "CollectionPage", "name": "Book", "inLanguage": "en", "hasPart": {parts}}}'
+    body = ('<article><header><h2>One</h2><time datetime="2024-01-02">2 Jan</time></header></article>'
+            "<article><header><h2>Two</h2><time datetime=\"2024-01-03\">3 Jan</time></header></article>")
+    assert _jsonld_page(data, body) == [
+        ("error", "html.jsonld-field-missing", "JSON-LD NewsArticle (part 2 of the collection) has no datePublished"),
+        ("error", "html.jsonld-field-missing", "JSON-LD NewsArticle (part 2 of the collection) has no headline"),
+        ("info", "html.jsonld-field-missing", "JSON-LD NewsArticle (part 1 of the collection) has no author")]
+
+
+def test_item_list_of_articles_is_a_collection_too() -> None:
+    data = ('{"@type": "ItemList", "itemListElement": [{"@type": "ListItem", "position": 1, "item": '
+            '{"@type": "NewsArticle", "headline": "One", "inLanguage": "en", "author": [{"name": "A"}]}}]}')
+    assert _jsonld_page(data) == []
+
+
+def test_collection_without_articles_is_still_flagged() -> None:
+    found = _jsonld_page('{"@type": "CollectionPage", "name": "Book", "hasPart": []}')
+    assert [code for _, code, _ in found] == ["html.jsonld-no-article"]
 
 
 def test_missing_vnu_is_a_warning_naming_the_fix(tmp_path: Path, html_page: Any,

@@ -91,3 +91,47 @@ def test_unreadable_pdf(tmp_path: Path, data: bytes) -> None:
     path = tmp_path / "a.pdf"
     path.write_bytes(data)
     assert check([path], validators=["pdf"]).codes() == {"pdf.unreadable"}
+
+
+def _add_page(pdf: Any, content: bytes, *, form: bytes | None = None) -> None:
+    """A page sharing page 1's font resources (as WeasyPrint lists fonts on every page), drawing `content`."""
+    resources = pikepdf.Dictionary(Font=pdf.pages[0].Resources.Font)
+    if form is not None:
+        xobject = pikepdf.Stream(pdf, form)
+        xobject.Type, xobject.Subtype = pikepdf.Name.XObject, pikepdf.Name.Form
+        xobject.BBox = pikepdf.Array([0, 0, 612, 792])
+        xobject.Resources = pikepdf.Dictionary(Font=pdf.pages[0].Resources.Font)
+        resources.XObject = pikepdf.Dictionary(Fm1=pdf.make_indirect(xobject))
+    page = pikepdf.Dictionary(Type=pikepdf.Name.Page, MediaBox=pikepdf.Array([0, 0, 612, 792]),
+                              Contents=pdf.make_indirect(pikepdf.Stream(pdf, content)), Resources=resources)
+    pdf.pages.append(pikepdf.Page(page))
+
+
+def test_blank_page_listing_fonts_is_not_a_text_problem(tmp_path: Path, pdf_file: Any) -> None:
+    """A collection's intentionally blank verso: fonts in its resources, nothing drawn."""
+    path = edit(pdf_file(tmp_path / "a.pdf"), lambda pdf: _add_page(pdf, b"q 1 0 0 1 0 0 cm Q"))
+    report = check([path], validators=["pdf"])
+    assert report.ok(strict=True), report.diagnostics
+
+
+def test_page_showing_text_that_cannot_be_extracted_is_caught(tmp_path: Path, pdf_file: Any) -> None:
+    """Text drawn with an empty string (here: shown, but no characters to extract) still counts as shown."""
+    path = edit(pdf_file(tmp_path / "a.pdf"), lambda pdf: _add_page(pdf, b"BT /F1 12 Tf 72 720 Td () Tj ET"))
+    report = check([path], validators=["pdf"])
+    assert report.codes() == {"pdf.text-not-extractable"}
+    assert "page(s) 2 " in report.diagnostics[0].message
+
+
+def test_text_inside_a_form_xobject_counts_as_shown(tmp_path: Path, pdf_file: Any) -> None:
+    path = edit(pdf_file(tmp_path / "a.pdf"),
+                lambda pdf: _add_page(pdf, b"q /Fm1 Do Q", form=b"BT /F1 12 Tf 72 720 Td [()] TJ ET"))
+    report = check([path], validators=["pdf"])
+    assert report.codes() == {"pdf.text-not-extractable"}
+
+
+def test_draws_text_reads_the_operators(tmp_path: Path, pdf_file: Any) -> None:
+    from exporter.validate.pdf import draws_text
+
+    path = edit(pdf_file(tmp_path / "a.pdf"), lambda pdf: _add_page(pdf, b"0 0 m 10 10 l S"))
+    with pikepdf.open(path) as pdf:
+        assert [draws_text(page) for page in pdf.pages] == [True, False]
