@@ -8,23 +8,33 @@ never stops the others.
 from __future__ import annotations
 
 import dataclasses
+import fnmatch
+import json
 import os
+import signal
 import tempfile
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Literal
 from urllib.parse import urljoin
 
-from exporter import loader, renderers
+from exporter import __version__, _scheduler, loader
+from exporter._worker import Outcome, Task, link_candidates
 from exporter.diagnostics import Diagnostic, Report
-from exporter.errors import ExporterError, OptionError, RenderError
+from exporter.errors import ExporterError, OptionError, RenderError, SourceError
+from exporter.manifest import AssetHasher, Entry, Manifest, folder_digest, sha256
 from exporter.model import Article, Collection
 from exporter.registry import READERS, RENDERERS
 from exporter.themes import Theme
 
-Status = Literal["done", "failed", "skipped"]
+Status = Literal["done", "failed", "skipped", "cancelled"]
+DEFAULT_TIMEOUT = 300.0
+"""Seconds one job may take: generous (a 15,000-word PDF takes a few), but a runaway layout ends."""
+MANIFEST_EVERY = 0.5
+"""Seconds between manifest saves during a batch: bounds both the I/O and the work lost to a SIGKILL."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -50,7 +60,7 @@ class JobResult:
     job: Job
     """The job."""
     status: Status
-    """done, failed or skipped (unchanged)."""
+    """done, failed, skipped (unchanged) or cancelled (`--fail-fast`, Ctrl-C)."""
     diagnostics: tuple[Diagnostic, ...] = ()
     """Warnings and errors found while reading and rendering."""
     seconds: float = 0.0
@@ -63,6 +73,14 @@ class BatchReport:
 
     results: list[JobResult] = field(default_factory=list)
     """One entry per job."""
+    seconds: float = 0.0
+    """Wall time of the whole batch."""
+    interrupted: bool = False
+    """Ctrl-C stopped the batch; finished outputs and the manifest are consistent."""
+    pruned: list[Path] = field(default_factory=list)
+    """Outputs removed because their source is gone (`prune`)."""
+    worker_rss: dict[int, int] = field(default_factory=dict)
+    """Peak RSS in bytes per worker process id."""
 
     @property
     def failed(self) -> list[JobResult]:
@@ -76,7 +94,32 @@ class BatchReport:
 
     def ok(self, *, strict: bool = False) -> bool:
         """No failure (and, when strict, no warning)."""
-        return not self.failed and not (strict and self.warnings)
+        return not self.failed and not self.interrupted and not (strict and self.warnings)
+
+    def count(self, status: Status) -> int:
+        """How many jobs ended with `status`."""
+        return sum(r.status == status for r in self.results)
+
+    def by_format(self) -> dict[str, dict[str, float]]:
+        """Per format: done, skipped, failed, cancelled, warnings and seconds (the CLI's summary table)."""
+        table: dict[str, dict[str, float]] = {}
+        for result in self.results:
+            row = table.setdefault(result.job.format, dict.fromkeys(
+                ("done", "skipped", "failed", "cancelled", "warnings", "seconds"), 0))
+            row[result.status] += 1
+            row["warnings"] += sum(d.level == "warning" for d in result.diagnostics)
+            row["seconds"] += result.seconds
+        return table
+
+    def to_json(self) -> str:
+        """The report as JSON (`--report`): totals, per-format rows, and every job with its diagnostics."""
+        jobs = [{"source": str(r.job.source), "format": r.job.format, "output": str(r.job.output),
+                 "status": r.status, "seconds": round(r.seconds, 4),
+                 "diagnostics": [dataclasses.asdict(d) for d in r.diagnostics]} for r in self.results]
+        return json.dumps({"seconds": round(self.seconds, 3), "interrupted": self.interrupted,
+                           "totals": {s: self.count(s) for s in ("done", "skipped", "failed", "cancelled")},
+                           "warnings": len(self.warnings), "formats": self.by_format(),
+                           "pruned": [str(p) for p in self.pruned], "jobs": jobs}, indent=2, ensure_ascii=False)
 
 
 def expand_formats(formats: str | Iterable[str]) -> list[str]:
@@ -91,8 +134,13 @@ def expand_formats(formats: str | Iterable[str]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def discover(sources: Sequence[Path], out_dir: Path) -> list[tuple[Path, Path]]:
-    """(source file, output path without suffix) pairs; folders mirrored, hidden files and `out_dir` skipped."""
+def discover(sources: Sequence[Path], out_dir: Path, *, include: Sequence[str] = (),
+             exclude: Sequence[str] = ()) -> list[tuple[Path, Path]]:
+    """(source file, output path without suffix) pairs; folders mirrored, hidden files and `out_dir` skipped.
+
+    `include`/`exclude` are globs matched against the path relative to the folder given (`world/*.md`) and
+    against the file name, so `--exclude 'draft-*'` works at any depth; files named directly are always taken.
+    """
     out = out_dir.resolve()
     found: list[tuple[Path, Path]] = []
     for source in sources:
@@ -101,15 +149,24 @@ def discover(sources: Sequence[Path], out_dir: Path) -> list[tuple[Path, Path]]:
                 relative = path.relative_to(source)
                 if (path.is_file() and loader.is_source(path)
                         and not any(p.startswith(".") for p in relative.parts)
-                        and out not in path.resolve().parents):
+                        and out not in path.resolve().parents
+                        and _selected(relative.as_posix(), include, exclude)):
                     found.append((path, out_dir / relative.with_suffix("")))
         else:
             found.append((source, out_dir / source.with_suffix("").name))
     return found
 
 
+def _selected(relative: str, include: Sequence[str], exclude: Sequence[str]) -> bool:
+    def hit(patterns: Sequence[str]) -> bool:
+        name = relative.rsplit("/", 1)[-1]
+        return any(fnmatch.fnmatchcase(relative, p) or fnmatch.fnmatchcase(name, p) for p in patterns)
+
+    return (not include or hit(include)) and not hit(exclude)
+
+
 def plan(sources: Sequence[Path], formats: Sequence[str], out_dir: Path, *, combine: bool = False,
-         reader: str | None = None) -> list[Job]:
+         reader: str | None = None, include: Sequence[str] = (), exclude: Sequence[str] = ()) -> list[Job]:
     """Every job, refusing two jobs that would write the same file (or naming a reader nobody registered)."""
     if reader:
         READERS.entry(reader)  # a usage error for the whole batch, not a failure of every job
@@ -121,7 +178,7 @@ def plan(sources: Sequence[Path], formats: Sequence[str], out_dir: Path, *, comb
                             reader=reader) for s in sources)
         else:
             jobs.extend(Job(source=s, format=format, output=base.with_name(base.name + suffix), reader=reader)
-                        for s, base in discover(sources, out_dir))
+                        for s, base in discover(sources, out_dir, include=include, exclude=exclude))
     seen: dict[Path, Job] = {}
     for job in jobs:
         if job.output in seen:
@@ -138,77 +195,173 @@ def load_document(job: Job, report: Report) -> Article | Collection:
     return loader.load(job.source, format=job.reader, report=report)
 
 
-def run_job(job: Job, theme: Theme, options: Mapping[str, object] | None = None, *,
-            companions: dict[str, bytes] | None = None) -> tuple[bytes | None, JobResult]:
-    """Read and render one job without touching the output folder.
-
-    A renderer whose output refers to other files (images, fonts, a stylesheet) implements
-    `companions(doc, theme, report) -> {relative path: bytes}`; pass a dict as `companions` to collect them.
-    """
-    started = time.perf_counter()
-    report = Report(path=str(job.source))
-    data: bytes | None = None
-    try:
-        doc = load_document(job, report)
-        renderer = renderers.build(job.format, options)
-        try:
-            data = renderer.render(doc, theme, report)
-            extra = getattr(renderer, "companions", None)
-            if companions is not None and callable(extra):
-                companions.update(extra(doc, theme, report))
-        except ExporterError:
-            raise
-        except Exception as exc:  # an engine crash is this job's failure, not the batch's
-            raise RenderError(f"rendering failed ({type(exc).__name__}: {exc})", job.format, str(job.source)) from exc
-    except ExporterError as exc:
-        report.add(_as_diagnostic(exc, job))
-    status: Status = "done" if data is not None else "failed"
-    return data, JobResult(job=job, status=status, diagnostics=tuple(report),
-                           seconds=time.perf_counter() - started)
-
-
 def _as_diagnostic(exc: ExporterError, job: Job) -> Diagnostic:
     path = getattr(exc, "path", "") or str(job.source)
     return Diagnostic(level="error", code=f"{type(exc).__name__}", message=exc.message, path=path,
                       line=getattr(exc, "line", 0), column=getattr(exc, "column", 0))
 
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
 def write_atomically(path: Path, data: bytes) -> None:
     """Write to a temporary file in the same folder, then rename: readers never see half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    # Ctrl-C is held back for the few microseconds between creating the temporary file and renaming it, so
+    # an interrupt can never strand a `.part` file (a SIGKILL can; the next run sweeps those up).
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        Path(temporary).replace(path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+        try:
+            os.fchmod(handle, 0o666 & ~_UMASK)  # mkstemp's 0600 would hide outputs from the web server
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
+            Path(temporary).replace(path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def export(sources: Sequence[str | Path], formats: str | Iterable[str], out_dir: str | Path, *,
            theme: str | Theme = "default", combine: bool = False, reader: str | None = None,
-           options: Mapping[str, Mapping[str, object]] | None = None, site_url: str = "") -> BatchReport:
+           options: Mapping[str, Mapping[str, object]] | None = None, site_url: str = "",
+           jobs: int = 1, executor: Executor | None = None, include: Sequence[str] = (),
+           exclude: Sequence[str] = (), force: bool = False, prune: bool = False, fail_fast: bool = False,
+           timeout: float | None = DEFAULT_TIMEOUT, incremental: bool = True,
+           progress: Callable[[JobResult, int], None] | None = None) -> BatchReport:
     """Export every source to every format under `out_dir`; failures are reported, never raised per job.
 
     `site_url` is where `out_dir` will be published: renderers with a `site_url`/`base_url` option get it
     (each page's own URL as `base_url`), and it roots the feeds written when several articles go to html.
+    `jobs` > 1 runs on a process pool (one per call, so engines stay warm across its jobs); `executor` runs on
+    any `concurrent.futures.Executor` instead (a Dask client's `get_executor()`). With `incremental`, jobs
+    whose inputs are unchanged since the manifest was written are skipped unless `force`. `progress` is called
+    with each result and the number of planned jobs. Ctrl-C returns the report with `interrupted` set.
     """
+    started = time.perf_counter()
     out = Path(out_dir)
     loaded = theme if isinstance(theme, Theme) else Theme.load(theme)
-    jobs = plan([Path(s) for s in sources], expand_formats(formats), out, combine=combine, reader=reader)
+    planned = plan([Path(s) for s in sources], expand_formats(formats), out, combine=combine, reader=reader,
+                   include=include, exclude=exclude)
     report = BatchReport()
-    for job in jobs:
-        files: dict[str, bytes] = {}
-        job_options = _with_site_url(job, (options or {}).get(job.format), site_url, out)
-        data, result = run_job(job, loaded, job_options, companions=files)
-        if data is not None:
-            for relative, blob in sorted(files.items()):
-                write_atomically(_companion_path(job.output, relative), blob)
-            write_atomically(job.output, data)
+    manifest = Manifest.load(out) if incremental else Manifest(out)
+    if out.is_dir():  # a SIGKILL between mkstemp and rename leaves a temporary; it is never a finished output
+        for stale in out.rglob(".*.part"):
+            stale.unlink(missing_ok=True)
+    hasher = AssetHasher()
+    if prune:
+        report.pruned.extend(manifest.prune({_name(j, out) for j in planned}))
+    common = [__version__, loaded.digest(), reader, site_url]
+    pages = {j.source.resolve(): j.output.with_suffix(".html") for j in planned if not j.combine}
+    batch = frozenset(pages)
+    todo: list[tuple[Job, Task, str]] = []
+    for job in planned:
+        try:
+            data = b"" if job.combine else _read_source(job.source)
+        except ExporterError as exc:
+            report.results.append(JobResult(job=job, status="failed", diagnostics=(_as_diagnostic(exc, job),)))
+            continue
+        job_options = dict(_with_site_url(job, (options or {}).get(job.format), site_url, out) or {})
+        suffix = job.output.suffix
+        links = {raw: str(PurePosixPath(raw).with_suffix(suffix))
+                 for raw in link_candidates(data, job.source, batch)} if data else {}
+        if job.format == "epub" and site_url and links and "urls" not in job_options:
+            # one EPUB per article: a sibling is outside the book, so its link goes to the sibling's web page
+            job_options["urls"] = {str((job.source.parent / raw).resolve()): urljoin(
+                site_url, _name(dataclasses.replace(job, output=pages[(job.source.parent / raw).resolve()]), out))
+                for raw in links}
+        digest = sha256(data) if not job.combine else folder_digest(job.source)
+        key = sha256(repr((*common, job.format, digest, sorted(job_options.items(), key=str),
+                           sorted(links.items()))).encode())
+        if incremental and not force and manifest.unchanged(_name(job, out), key, hasher):
+            report.results.append(JobResult(job=job, status="skipped"))
+            continue
+        todo.append((job, Task(source=str(job.source), data=data, format=job.format, theme=str(loaded.folders[0]),
+                               options=job_options, reader=reader, combine=job.combine, links=links), key))
+    for result in report.results:
+        if progress:
+            progress(result, len(planned))
+    todo.sort(key=lambda item: -len(item[1].data))  # biggest first: the long tail of a batch is its longest job
+    keys = {id(job): key for job, _, key in todo}
+    last_save = time.monotonic()
+
+    def finish(job: Job, outcome: Outcome) -> bool:
+        nonlocal last_save
+        result = _store(job, outcome, out, manifest=manifest, hasher=hasher, key=keys[id(job)])
         report.results.append(result)
-    _write_feeds(report, loaded, out, site_url)
+        if outcome.pid:
+            report.worker_rss[outcome.pid] = max(report.worker_rss.get(outcome.pid, 0), outcome.peak_rss)
+        if progress:
+            progress(result, len(planned))
+        if incremental and time.monotonic() - last_save > MANIFEST_EVERY:
+            manifest.save()
+            last_save = time.monotonic()
+        return not (fail_fast and result.status == "failed")
+
+    items = [(job, task) for job, task, _ in todo]
+    try:
+        left = set(map(id, _scheduler.run(items, finish, jobs=jobs, timeout=timeout, executor=executor)))
+    except KeyboardInterrupt:
+        report.interrupted = True
+        left = {id(job) for job, _ in items} - {id(r.job) for r in report.results}
+    finally:
+        if incremental:
+            manifest.save()
+    report.results.extend(JobResult(job=job, status="cancelled") for job, _ in items if id(job) in left)
+    order = {id(job): index for index, job in enumerate(planned)}
+    report.results.sort(key=lambda r: order.get(id(r.job), -1))
+    if not report.interrupted:
+        _write_feeds(report, loaded, out, site_url)
+    report.seconds = time.perf_counter() - started
     return report
+
+
+def _read_source(path: Path) -> bytes:
+    """The source's bytes (they travel to the worker), with the loader's size limit."""
+    try:
+        size = path.stat().st_size
+        if size > loader.MAX_SOURCE_BYTES:
+            raise SourceError(f"the file is {size:,} bytes; sources are limited to {loader.MAX_SOURCE_BYTES:,}",
+                              str(path))
+        return path.read_bytes()
+    except IsADirectoryError:
+        raise SourceError("is a folder, not a file", str(path)) from None
+    except OSError as exc:
+        raise SourceError(f"cannot be read: {exc.strerror}", str(path)) from None
+
+
+def _name(job: Job, out: Path) -> str:
+    """The manifest key of a job: its output path relative to the output folder."""
+    return job.output.relative_to(out).as_posix() if job.output.is_relative_to(out) else str(job.output)
+
+
+def _store(job: Job, outcome: Outcome, out: Path, *, manifest: Manifest, hasher: AssetHasher,
+           key: str) -> JobResult:
+    """Write a finished job's files atomically, then record it in the manifest (never the other way round)."""
+    name = _name(job, out)
+    diagnostics = outcome.diagnostics
+    if outcome.data is None:
+        manifest.forget([name])
+        return JobResult(job=job, status="failed", diagnostics=diagnostics, seconds=outcome.seconds)
+    try:
+        write_atomically(job.output, outcome.data)
+        written = [name]
+        for relative, blob in sorted(outcome.companions.items()):
+            target = _companion_path(job.output, relative)
+            write_atomically(target, blob)
+            written.append(_name(dataclasses.replace(job, output=target), out))
+    except (OSError, ExporterError) as exc:
+        manifest.forget([name])
+        message = exc.message if isinstance(exc, ExporterError) else f"cannot write: {exc}"
+        error = Diagnostic(level="error", code="job.write", message=message, path=str(job.output))
+        return JobResult(job=job, status="failed", diagnostics=(*diagnostics, error), seconds=outcome.seconds)
+    manifest.record(name, Entry(key=key, source=str(job.source), outputs=written,
+                                assets={path: hasher(path) for path in outcome.assets}))
+    return JobResult(job=job, status="done", diagnostics=diagnostics, seconds=outcome.seconds)
 
 
 def _with_site_url(job: Job, options: Mapping[str, object] | None, site_url: str,
@@ -235,9 +388,16 @@ def _companion_path(output: Path, relative: str) -> Path:
 
 
 def _write_feeds(report: BatchReport, theme: Theme, out: Path, site_url: str) -> None:
-    """Atom, RSS and JSON feeds when more than one article was exported to html (collections excluded)."""
-    done = [r for r in report.results if r.job.format == "html" and r.status == "done" and not r.job.combine]
+    """Atom, RSS and JSON feeds when more than one article was exported to html (collections excluded).
+
+    Unchanged pages count too (the feed lists the whole folder), but when no page changed and the feeds are
+    there, they are left alone: re-reading every article would make a no-op rebuild slow.
+    """
+    pages_html = [r for r in report.results if r.job.format == "html" and not r.job.combine]
+    done = [r for r in pages_html if r.status in ("done", "skipped")]
     if len(done) < 2:
+        return
+    if all(r.status == "skipped" for r in pages_html) and any(out.glob("feed.*")):
         return
     from exporter import feeds
 

@@ -163,7 +163,7 @@ def test_collection_round_trips_through_json_with_combine(tmp_path: Path) -> Non
     assert result.exit_code == 0, result.output
     written = tmp_path / "letters.json"
     assert result.stdout.strip() == f"wrote {written}"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["letters.json"]
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == ["letters.json"]
     doc = from_json(written.read_bytes())
     assert isinstance(doc, Collection)
     assert doc == load_collection(LETTERS)

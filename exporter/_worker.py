@@ -1,0 +1,175 @@
+"""The process-pool (or Dask) side of a batch: bytes in, bytes out, engines kept warm between jobs.
+
+A task carries the source's bytes, the theme folder and the options, and the outcome carries the output's
+bytes, companion files and diagnostics, so a worker needs no shared file system for the common case and the
+parent stays the only writer. Engines stay warm because renderers and `Theme.load` cache per process and the
+pipeline reuses one pool for the whole batch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import resource
+import signal
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import cast
+from urllib.parse import urlsplit
+
+from exporter import loader, renderers
+from exporter.diagnostics import Diagnostic, Report
+from exporter.errors import ExporterError, RenderError
+from exporter.model import Article, Block, Collection, Link
+from exporter.resources import ResourcePolicy
+from exporter.themes import Theme
+
+RELINKED_FORMATS = frozenset({"html", "pdf", "docx"})
+"""Formats whose `.md` links the pipeline points at the sibling output; EPUB resolves links itself, JSON is
+the lossless model and keeps links as written."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Task:
+    """Everything a worker needs for one job; picklable and independent of the parent's file system."""
+
+    source: str
+    """Source path as planned (diagnostics name it; relative images resolve against it)."""
+    data: bytes
+    """Source bytes (empty for a collection, which the worker reads from `source`)."""
+    format: str
+    """Output format name."""
+    theme: str
+    """Theme folder (resolved) or built-in theme name."""
+    options: Mapping[str, object] = field(default_factory=dict)
+    """Renderer options."""
+    reader: str | None = None
+    """Reader forced with `--from`."""
+    combine: bool = False
+    """Render the folder `source` as one collection."""
+    links: Mapping[str, str] = field(default_factory=dict)
+    """Link target as written (`other.md`) → the sibling output in this batch (`other.html`)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Outcome:
+    """What a worker sends back."""
+
+    data: bytes | None
+    """The output file, or None when the job failed."""
+    companions: dict[str, bytes]
+    """Relative path → bytes of files the output refers to."""
+    diagnostics: tuple[Diagnostic, ...]
+    """Warnings and errors."""
+    seconds: float
+    """Time spent in the worker."""
+    assets: tuple[str, ...] = ()
+    """Resolved paths of local files the job read (for the manifest's change check)."""
+    pid: int = 0
+    """The worker process (to attribute peak memory)."""
+    peak_rss: int = 0
+    """The worker's peak resident set size so far, in bytes."""
+
+
+def ignore_sigint() -> None:
+    """Pool initializer: Ctrl-C goes to the parent alone, which stops the batch and tidies up."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def work(task: Task) -> Outcome:
+    """Read and render one task; every failure becomes an error diagnostic, never an exception."""
+    started = time.perf_counter()
+    report = Report(path=task.source)
+    data: bytes | None = None
+    companions: dict[str, bytes] = {}
+    assets: tuple[str, ...] = ()
+    try:
+        doc: Article | Collection
+        if task.combine:
+            doc = loader.load_collection(task.source, report=report)
+        else:
+            doc = loader.read_bytes(task.data, task.source, format=task.reader, report=report)
+            assets = _assets(doc, task.source)
+            if task.links and task.format in RELINKED_FORMATS:
+                doc = dataclasses.replace(doc, blocks=cast("tuple[Block, ...]", _relink(doc.blocks, task.links)))
+        theme = Theme.load(task.theme)
+        renderer = renderers.build(task.format, task.options)
+        try:
+            data = renderer.render(doc, theme, report)
+            extra = getattr(renderer, "companions", None)
+            if callable(extra):
+                companions.update(extra(doc, theme, report))
+        except ExporterError:
+            raise
+        except Exception as exc:  # an engine crash is this job's failure, not the batch's
+            raise RenderError(f"rendering failed ({type(exc).__name__}: {exc})", task.format, task.source) from exc
+    except ExporterError as exc:
+        data = None
+        report.add(Diagnostic(level="error", code=type(exc).__name__, message=exc.message,
+                              path=getattr(exc, "path", "") or task.source, line=getattr(exc, "line", 0),
+                              column=getattr(exc, "column", 0)))
+    return Outcome(data=data, companions=companions, diagnostics=tuple(report), seconds=time.perf_counter() - started,
+                   assets=assets, pid=os.getpid(), peak_rss=peak_rss())
+
+
+def peak_rss() -> int:
+    """This process's peak RSS in bytes (Linux reports KiB, macOS bytes)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(usage if sys.platform == "darwin" else usage * 1024)
+
+
+def _assets(article: Article, source: str) -> tuple[str, ...]:
+    """Local files the article refers to, resolved as the renderers will (silently: they report problems)."""
+    policy = ResourcePolicy()
+    found = (policy.locate(src, source=source, report=Report()) for src in article.images)
+    return tuple(sorted({str(p) for p in found if p is not None}))
+
+
+def _relink(node: object, links: Mapping[str, str]) -> object:
+    """Rewrite `Link.url` through `links` anywhere in a block tree; untouched subtrees keep their identity."""
+    if isinstance(node, tuple):
+        items = tuple(_relink(item, links) for item in node)
+        return node if all(a is b for a, b in zip(items, node, strict=True)) else items
+    if isinstance(node, Link):
+        parts = urlsplit(node.url)
+        target = links.get(parts.path) if not parts.scheme and not parts.netloc else None
+        children = _relink(node.children, links)
+        if target is None and children is node.children:
+            return node
+        url = (target + (f"#{parts.fragment}" if parts.fragment else "")) if target else node.url
+        return dataclasses.replace(node, url=url, children=children)  # type: ignore[arg-type]
+    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+        changes = {}
+        for item in dataclasses.fields(node):
+            if not item.init:
+                continue
+            value = getattr(node, item.name)
+            if isinstance(value, tuple) or (dataclasses.is_dataclass(value) and not isinstance(value, type)):
+                mapped = _relink(value, links)
+                if mapped is not value:
+                    changes[item.name] = mapped
+        return dataclasses.replace(node, **changes) if changes else node
+    return node
+
+
+def link_candidates(data: bytes, source: Path, batch: frozenset[Path]) -> tuple[str, ...]:
+    """Relative `.md` links in `data` (as written) that name another source of the batch.
+
+    A cheap byte scan (no parse) in the parent: it only has to find candidates; the worker rewrites real
+    `Link` nodes, so a false positive costs nothing.
+    """
+    found: set[str] = set()
+    start = 0
+    while (end := data.find(b".md", start)) != -1:
+        start = end + 3
+        begin = max(data.rfind(b"(", 0, end), data.rfind(b"<", 0, end), data.rfind(b"\"", 0, end),
+                    data.rfind(b"]:", 0, end) + 1)
+        raw = data[begin + 1:end + 3].strip().decode("utf-8", "replace")
+        if not raw or any(c.isspace() for c in raw) or ":" in raw:
+            continue
+        if (source.parent / raw).resolve() in batch:
+            found.add(raw)
+    return tuple(sorted(found))

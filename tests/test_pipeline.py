@@ -1,0 +1,226 @@
+"""Batch export as a newsroom runs it: incremental rebuilds, failures, interruptions, and a Dask cluster."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from exporter import _scheduler, pipeline
+from exporter._worker import Outcome, Task
+from exporter.cli import main
+from exporter.manifest import MANIFEST_NAME
+from exporter.watch import watch
+
+CORPUS_SCRIPT = Path("/work/shared/bench/make_corpus.py")
+ROOT = Path(__file__).parent.parent
+THEMES = ROOT / "themes"
+SKIP = ("manifest.json", "images/*")
+"""The corpus generator's own index and image folder are not articles."""
+
+
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Eight generated articles (four languages, images, READ ALSO links between them)."""
+    if not CORPUS_SCRIPT.is_file():
+        pytest.skip("the shared corpus generator is not available")
+    folder = tmp_path_factory.mktemp("corpus")
+    subprocess.run([sys.executable, str(CORPUS_SCRIPT), str(folder), "--count", "8", "--seed", "1", "-q"],
+                   check=True)
+    return folder
+
+
+@pytest.fixture
+def sources(corpus: Path, tmp_path: Path) -> Path:
+    """A private copy of the corpus, free to edit."""
+    return Path(shutil.copytree(corpus, tmp_path / "src"))
+
+
+@pytest.fixture(autouse=True)
+def _fixed_dates(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    yield
+
+
+def _export(src: Path, out: Path, formats: str = "html,json", **options: object) -> pipeline.BatchReport:
+    return pipeline.export([src], formats, out, exclude=SKIP, **options)  # type: ignore[arg-type]
+
+
+def _statuses(report: pipeline.BatchReport) -> dict[str, str]:
+    return {f"{r.job.source.name}:{r.job.format}": r.status for r in report.results}
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name != MANIFEST_NAME}
+
+
+def test_noop_rebuild_renders_nothing(sources: Path, tmp_path: Path) -> None:
+    first = _export(sources, tmp_path / "out")
+    assert first.count("done") == 16 and first.ok()
+    assert (tmp_path / "out" / MANIFEST_NAME).is_file()
+    second = _export(sources, tmp_path / "out")
+    assert set(_statuses(second).values()) == {"skipped"}
+    assert _export(sources, tmp_path / "out", force=True).count("done") == 16
+
+
+def test_one_file_edit_rerenders_only_its_outputs(sources: Path, tmp_path: Path) -> None:
+    _export(sources, tmp_path / "out")
+    edited = sorted(sources.glob("003-*.md"))[0]
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nOne more paragraph.\n", encoding="utf-8")
+    report = _export(sources, tmp_path / "out")
+    done = sorted(k for k, v in _statuses(report).items() if v == "done")
+    assert done == [f"{edited.name}:html", f"{edited.name}:json"]
+    assert "One more paragraph." in (tmp_path / "out" / edited.with_suffix(".html").name).read_text(encoding="utf-8")
+
+
+def test_an_edited_image_rerenders_the_articles_that_use_it(sources: Path, tmp_path: Path) -> None:
+    _export(sources, tmp_path / "out")
+    image = sorted((sources / "images").iterdir())[0]
+    image.write_bytes(image.read_bytes() + b"\0")
+    report = _export(sources, tmp_path / "out")
+    done = {k for k, v in _statuses(report).items() if v == "done"}
+    assert done and len(done) < 16
+    assert all(k.endswith(":html") or k.endswith(":json") for k in done)
+
+
+def test_theme_edit_rerenders_everything(sources: Path, tmp_path: Path) -> None:
+    theme = tmp_path / "house"
+    (theme / "css").mkdir(parents=True)
+    toml = '[theme]\nname = "house"\nextends = "default"\n\n[tokens.colours]\naccent = "{}"\n'
+    (theme / "theme.toml").write_text(toml.format("#1f5fa8"), encoding="utf-8")
+    _export(sources, tmp_path / "out", theme=str(theme))
+    assert set(_statuses(_export(sources, tmp_path / "out", theme=str(theme))).values()) == {"skipped"}
+    (theme / "theme.toml").write_text(toml.format("#a81f1f"), encoding="utf-8")
+    report = _export(sources, tmp_path / "out", theme=str(theme))
+    assert set(_statuses(report).values()) == {"done"}
+    assert any("#a81f1f" in p.read_text(encoding="utf-8") for p in (tmp_path / "out").glob("*.html"))
+
+
+def test_prune_include_and_exclude(sources: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _export(sources, out, "json")
+    gone = sorted(sources.glob("00[0-9]-*.md"))[-1]
+    gone.unlink()
+    kept = _export(sources, out, "json")
+    assert (out / gone.with_suffix(".json").name).exists()  # without --prune, old outputs stay
+    assert not kept.pruned
+    report = _export(sources, out, "json", prune=True)
+    assert not (out / gone.with_suffix(".json").name).exists()
+    assert [p.name for p in report.pruned] == [gone.with_suffix(".json").name]
+    only = pipeline.export([sources], "json", tmp_path / "only", include=["000-*"], exclude=SKIP)
+    assert [r.job.source.name for r in only.results] == [next(sources.glob("000-*.md")).name]
+
+
+def test_batch_links_point_at_the_sibling_output(sources: Path, tmp_path: Path) -> None:
+    _export(sources, tmp_path / "out", "html")
+    pages = [p.read_text(encoding="utf-8") for p in (tmp_path / "out").glob("*.html")]
+    assert any('.html"' in page and "READ" in page for page in pages)
+    assert not any('.md"' in page for page in pages)
+
+
+def test_epub_links_to_siblings_go_to_their_web_pages(sources: Path, tmp_path: Path) -> None:
+    report = pipeline.export(sorted(sources.glob("00[0-3]-*.md")), "epub", tmp_path / "out",
+                             site_url="https://news.example.com/")
+    assert report.ok()
+    texts = [b"".join(zipfile.ZipFile(r.job.output).read(n) for n in zipfile.ZipFile(r.job.output).namelist()
+                      if n.endswith(".xhtml")) for r in report.results]
+    assert any(b"https://news.example.com/0" in text and b'.html"' in text for text in texts)
+    assert not any(b'.md"' in text for text in texts)
+
+
+def test_a_failing_source_is_reported_and_the_others_are_produced(sources: Path, tmp_path: Path) -> None:
+    (sources / "broken.md").write_text("---\ntitle: [unclosed\n---\nBody.\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["export", str(sources), "--to", "json", "-o", str(tmp_path / "out"),
+                                       "--exclude", "manifest.json", "-j", "1", "--report",
+                                       str(tmp_path / "report.json")])
+    assert result.exit_code == 1, result.output
+    assert f"{sources / 'broken.md'}:" in result.stderr
+    assert len(list((tmp_path / "out").glob("[!.]*.json"))) == 8
+    assert '"failed": 1' in (tmp_path / "report.json").read_text(encoding="utf-8")
+
+
+def test_a_runaway_job_is_ended_and_the_batch_goes_on(sources: Path, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    real = _scheduler.work  # type: ignore[attr-defined]
+
+    def slow(task: Task) -> Outcome:
+        if task.source.endswith(next(sources.glob("002-*.md")).name):
+            time.sleep(30)
+        return real(task)
+
+    monkeypatch.setattr(_scheduler, "work", slow)
+    report = _export(sources, tmp_path / "out", "json", timeout=0.5)
+    assert [r.job.source.name[:3] for r in report.failed] == ["002"]
+    assert report.failed[0].diagnostics[0].code == "job.timeout"
+    assert report.count("done") == 7
+
+
+def test_watch_runs_the_incremental_export(sources: Path, tmp_path: Path) -> None:
+    seen: list[pipeline.BatchReport] = []
+
+    def run() -> pipeline.BatchReport:
+        return _export(sources, tmp_path / "out", "json")
+
+    watch([sources], run, tmp_path / "out", on_report=seen.append, iterations=1)
+    assert watch([sources], run, tmp_path / "out", iterations=1).count("skipped") == 8
+    assert seen[0].count("done") == 8
+
+
+def _cli_batch(src: Path, out: Path) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "exporter", "export", str(src), "--to", "docx,html", "-o", str(out), "-j", "2",
+               "--exclude", "manifest.json", "-q"]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+
+
+def _wait_for_first_output(out: Path, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while not any(out.glob("*.docx")) and not any(out.glob("*.html")):
+        assert process.poll() is None, process.stderr.read() if process.stderr else ""
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+
+
+@pytest.mark.parametrize("kill", [signal.SIGINT, signal.SIGKILL], ids=["sigint", "sigkill"])
+def test_an_interrupted_batch_leaves_no_partial_file_and_the_next_run_finishes(
+        sources: Path, tmp_path: Path, kill: signal.Signals) -> None:
+    out = tmp_path / "out"
+    process = _cli_batch(sources, out)
+    _wait_for_first_output(out, process)
+    if kill == signal.SIGINT:
+        process.send_signal(kill)
+    else:
+        os.killpg(process.pid, kill)
+    _, stderr = process.communicate(timeout=60)
+    if kill == signal.SIGINT:
+        assert process.returncode == 130, stderr.decode()
+        assert b"Traceback" not in stderr
+        assert not list(out.rglob("*.part"))
+    for docx in out.glob("*.docx"):
+        assert zipfile.ZipFile(docx).testzip() is None  # every file on disk is whole
+    rerun = _cli_batch(sources, out)
+    assert rerun.wait(timeout=120) == 0
+    assert not list(out.rglob("*.part"))
+    assert len(list(out.glob("*.docx"))) == len(list(out.glob("*.html"))) == 8
+    final = pipeline.export([sources], "docx,html", out, exclude=SKIP)
+    assert set(_statuses(final).values()) == {"skipped"}
+
+
+@pytest.mark.slow
+def test_a_dask_cluster_gives_byte_identical_results(sources: Path, tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    local = _export(sources, tmp_path / "local", "html,docx,json", jobs=1)
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    with cluster, distributed.Client(cluster) as client:
+        remote = _export(sources, tmp_path / "dask", "html,docx,json", executor=client.get_executor())
+    assert local.ok() and remote.ok() and remote.count("done") == 24
+    assert _tree(tmp_path / "local") == _tree(tmp_path / "dask")
