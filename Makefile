@@ -21,7 +21,7 @@ VNU_JAR := $(TOOLS)/node_modules/vnu-jar/build/dist/vnu.jar
 ACE     := $(TOOLS)/node_modules/.bin/ace-puppeteer
 export PUPPETEER_EXECUTABLE_PATH ?= /usr/bin/chromium
 
-.PHONY: export test setup system-deps tools lint check clean
+.PHONY: export test setup system-deps tools lint check docs clean
 
 export: setup
 	$(BIN)/exporter export sources --to $(FORMATS) -o output
@@ -31,6 +31,9 @@ test: setup system-deps tools lint
 
 check: export
 	$(BIN)/exporter check output
+
+docs: setup
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 tools: system-deps $(VNU_JAR) $(ACE)
 

@@ -34,13 +34,23 @@ if TYPE_CHECKING:
     from exporter.loader import load, load_collection, loads
     from exporter.model import Article, Block, Collection, Inline, Metadata, Person
     from exporter.model_json import from_json, json_schema, to_json
+    from exporter.options import DocxOptions, EpubOptions, HtmlOptions, JsonOptions, PdfOptions, RendererOptions
     from exporter.pipeline import BatchReport, export
     from exporter.themes import Theme
+    from exporter.validate import CheckReport, check
 
 _LOCATIONS = {
     "Article": "exporter.model",
     "available_themes": "exporter.api",
     "BatchReport": "exporter.pipeline",
+    "CheckReport": "exporter.validate",
+    "DocxOptions": "exporter.options",
+    "EpubOptions": "exporter.options",
+    "HtmlOptions": "exporter.options",
+    "JsonOptions": "exporter.options",
+    "PdfOptions": "exporter.options",
+    "RendererOptions": "exporter.options",
+    "check": "exporter.validate",
     "Block": "exporter.model",
     "Collection": "exporter.model",
     "Diagnostic": "exporter.diagnostics",
@@ -75,15 +85,22 @@ __all__ = [
     "Article",
     "BatchReport",
     "Block",
+    "CheckReport",
     "Collection",
     "Diagnostic",
+    "DocxOptions",
+    "EpubOptions",
     "ExporterError",
     "FormatUnavailable",
+    "HtmlOptions",
     "Inline",
+    "JsonOptions",
     "Metadata",
     "OptionError",
+    "PdfOptions",
     "Person",
     "RenderError",
+    "RendererOptions",
     "Report",
     "SourceError",
     "Theme",
@@ -91,6 +108,7 @@ __all__ = [
     "UnknownFormatError",
     "__version__",
     "available_themes",
+    "check",
     "export",
     "formats",
     "from_json",

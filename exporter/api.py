@@ -9,19 +9,25 @@ from typing import BinaryIO
 from exporter import renderers
 from exporter.diagnostics import Report
 from exporter.model import Article, Collection
+from exporter.options import RendererOptions, as_mapping
 from exporter.registry import READER_SUFFIXES, READERS, RENDERERS, THEMES
 from exporter.themes import Theme, theme_names
 
 
 def render(doc: Article | Collection, to: str, *, theme: str | Theme = "default",
-           options: Mapping[str, object] | None = None, report: Report | None = None) -> bytes:
-    """Render a document to one format's bytes, with no temporary files; problems go to `report`."""
+           options: RendererOptions | Mapping[str, object] | None = None, report: Report | None = None) -> bytes:
+    """Render a document to one format's bytes, with no temporary files; problems go to `report`.
+
+    `options` is the format's typed option set (`PdfOptions(page_size="A5")`), checked when it is made, or a
+    plain mapping (the only choice for plugin formats), checked here. Safe to call from several threads.
+    """
     loaded = theme if isinstance(theme, Theme) else Theme.load(theme)
-    return renderers.build(to, options).render(doc, loaded, report if report is not None else Report())
+    renderer = renderers.build(to, as_mapping(to, options))
+    return renderer.render(doc, loaded, report if report is not None else Report())
 
 
 def render_to(doc: Article | Collection, to: str, destination: str | Path | BinaryIO, *,
-              theme: str | Theme = "default", options: Mapping[str, object] | None = None,
+              theme: str | Theme = "default", options: RendererOptions | Mapping[str, object] | None = None,
               report: Report | None = None) -> None:
     """Render and write to a path (atomically) or a binary stream."""
     data = render(doc, to, theme=theme, options=options, report=report)

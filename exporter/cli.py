@@ -92,13 +92,32 @@ def main(debug: bool) -> None:
 @click.option("--fragment", is_flag=True, help="HTML: write the article body only, for partners' own pages.")
 @click.option("-O", "--option", "raw_options", multiple=True, metavar="FORMAT.NAME=VALUE",
               help="Any renderer option, e.g. -O html.css=link (repeatable).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes [CPU count]; 1 renders in this process.")
+@click.option("--include", multiple=True, metavar="GLOB", help="Only folder files matching (e.g. 'world/*.md').")
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip folder files matching (e.g. 'draft-*').")
+@click.option("--force", is_flag=True, help="Rebuild everything, even what the manifest says is unchanged.")
+@click.option("--prune", is_flag=True, help="Remove outputs whose source is gone.")
+@click.option("--fail-fast", is_flag=True, help="Stop at the first failed job.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=300.0, show_default=True,
+              help="Seconds one job may take before it is ended and reported as failed.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the batch report as JSON to this file.")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Run the jobs on a Dask distributed cluster, e.g. tcp://host:8786.")
 @handles_errors
 def export(sources: tuple[Path, ...], formats: str, out_dir: Path, theme: str, reader: str | None,  # noqa: PLR0917
            combine: bool, strict: bool, quiet: bool, run_check: bool, site_url: str, page_size: str | None,
            bleed: str | None, marks: str | None, columns: int | None, page_numbers: str | None,
-           pdf_variant: str | None, embed_fonts: bool, fragment: bool, raw_options: tuple[str, ...]) -> None:
-    """Export SOURCES (files or folders) to the given formats."""
+           pdf_variant: str | None, embed_fonts: bool, fragment: bool, raw_options: tuple[str, ...],
+           jobs: int | None, include: tuple[str, ...], exclude: tuple[str, ...], force: bool, prune: bool,
+           fail_fast: bool, timeout: float, report_path: Path | None, scheduler: str | None) -> None:
+    """Export SOURCES (files or folders) to the given formats, skipping what has not changed since last time."""
+    import contextlib
+    import os
+
     from exporter import pipeline
+    from exporter._cli_batch import BatchDisplay, print_summary
 
     pdf = {"page_size": page_size, "bleed": bleed, "marks": marks, "columns": columns,
            "page_numbers": page_numbers, "variant": pdf_variant}
@@ -118,15 +137,28 @@ def export(sources: tuple[Path, ...], formats: str, out_dir: Path, theme: str, r
         raise OptionError("--combine takes folders (each becomes one book or issue)")
     if site_url and not site_url.startswith(("http://", "https://")):
         raise OptionError(f"--site-url must be an http(s) URL, not {site_url!r}")
-    report = pipeline.export(sources, formats, out_dir, theme=theme, combine=combine, reader=reader,
-                             site_url=site_url, options=options)
-    for result in report.results:
-        print_diagnostics(result.diagnostics)
-        if not quiet and result.status == "done":
-            click.echo(f"wrote {result.job.output}")
-    done = sum(r.status == "done" for r in report.results)
-    if not quiet or report.failed:
-        click.echo(f"{done} written, {len(report.failed)} failed, {len(report.warnings)} warnings", err=True)
+    with contextlib.ExitStack() as stack:
+        executor = None
+        if scheduler:
+            try:
+                from distributed import Client
+            except ImportError:
+                raise OptionError("--scheduler needs Dask: pip install 'dask[distributed]'") from None
+            try:
+                client = stack.enter_context(Client(scheduler, timeout=30))  # type: ignore[no-untyped-call]
+            except OSError as exc:
+                raise OptionError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+            executor = client.get_executor()
+        display = stack.enter_context(BatchDisplay(quiet=quiet))
+        report = pipeline.export(sources, formats, out_dir, theme=theme, combine=combine, reader=reader,
+                                 site_url=site_url, options=options, jobs=jobs or os.cpu_count() or 1,
+                                 executor=executor, include=include, exclude=exclude, force=force, prune=prune,
+                                 fail_fast=fail_fast, timeout=timeout, progress=display)
+    print_summary(report, quiet=quiet)
+    if report_path is not None:
+        pipeline.write_atomically(report_path, report.to_json().encode("utf-8"))
+    if report.interrupted:
+        sys.exit(130)
     checked_ok = True
     if run_check:
         from exporter.validate import check as run_checks
@@ -141,6 +173,35 @@ def export(sources: tuple[Path, ...], formats: str, out_dir: Path, theme: str, r
         checked_ok = checked.ok()
     if not report.ok(strict=strict) or not checked_ok:
         sys.exit(1)
+
+
+@main.command()
+@click.argument("sources", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--to", "formats", required=True, help="Formats, comma-separated (html,pdf,epub,docx,json) or 'all'.")
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("output"),
+              show_default=True, help="Output folder; folders given as sources are mirrored below it.")
+@click.option("--theme", default="default", show_default=True, help="Theme name or folder (watched when a folder).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Worker processes (1 is fastest for one saved file).")
+@click.option("--include", multiple=True, metavar="GLOB", help="Only folder files matching.")
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip folder files matching.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only problems.")
+@handles_errors
+def watch(sources: tuple[Path, ...], formats: str, out_dir: Path, theme: str, jobs: int,  # noqa: PLR0917
+          include: tuple[str, ...], exclude: tuple[str, ...], quiet: bool) -> None:
+    """Export SOURCES, then re-export what changed whenever a file is saved (Ctrl-C to stop)."""
+    import functools
+
+    from exporter import pipeline
+    from exporter._cli_batch import print_summary
+    from exporter.watch import watch as run_watch
+
+    watched = [*sources, *([Path(theme)] if Path(theme).is_dir() else [])]
+    if not quiet:
+        click.echo(f"watching {', '.join(map(str, watched))} → {out_dir} (Ctrl-C to stop)", err=True)
+    run = functools.partial(pipeline.export, sources, formats, out_dir, theme=theme, jobs=jobs, include=include,
+                            exclude=exclude)
+    run_watch(watched, run, out_dir, on_report=lambda report: print_summary(report, quiet=quiet))
 
 
 @main.command()
@@ -351,6 +412,24 @@ def schema() -> None:
 
     click.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))
 
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind; loopback unless you mean it.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--max-concurrent", type=click.IntRange(min=1), default=4, show_default=True,
+              help="Renders at once; further requests get 503 immediately.")
+@click.option("--max-body", type=click.IntRange(min=1), default=20 * 1024 * 1024, show_default=True,
+              help="Largest request body in bytes.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True,
+              help="Seconds one render may take.")
+def serve(host: str, port: int, max_concurrent: int, max_body: int, timeout: float) -> None:
+    """Serve the renderer over HTTP (POST /render, GET /formats, /themes, /healthz, /openapi.json)."""
+    try:
+        from exporter.service import Limits
+        from exporter.service import serve as run
+    except ImportError as exc:
+        _fail(f"error: the HTTP service needs the 'serve' extra (pip install 'exporter[serve]'): {exc}", 2)
+    run(host, port, Limits(max_body=max_body, timeout=timeout, max_concurrent=max_concurrent))
 
 if __name__ == "__main__":  # pragma: no cover
     main()
