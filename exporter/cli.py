@@ -347,8 +347,9 @@ description = "{name}: a child of default."
 extends = "default"
 
 # Everything not set here is inherited from "default": tokens, templates/, css/, fonts/ and assets/.
-# Uncomment a token to change it; put a file at the same relative path (e.g. css/web.css or
-# templates/_header.html.j2) to replace the parent's copy of that one file.
+# Uncomment a token to change it. A stylesheet at the same relative path (e.g. css/web.css) is added after
+# the parent's, so it holds only the rules you change; any other file (e.g. templates/_header.html.j2)
+# replaces the parent's copy of that one file.
 
 # [tokens.colours]
 # accent = "#1f5fa8"

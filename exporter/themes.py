@@ -284,12 +284,15 @@ class Theme:
         return "\n".join(rules)
 
     def stylesheet(self, medium: Medium) -> str:
-        """Tokens, `css/base.css` and `css/<medium>.css` (each the first found along the search path)."""
+        """Tokens, then `css/base.css` and `css/<medium>.css` from every theme on the path, parent first.
+
+        Stylesheets cascade instead of replacing each other, so a child theme's CSS holds only what it
+        changes; templates, fonts and assets are still first-hit-wins.
+        """
         parts = [self.root_css()]
         for name in ("css/base.css", f"css/{medium}.css"):
-            found = self.find_optional(name)
-            if found is not None:
-                parts.append(found.read_text(encoding="utf-8"))
+            parts.extend(f.read_text(encoding="utf-8") for f in (d / name for d in reversed(self.folders))
+                         if f.is_file())
         return "\n\n".join(parts) + "\n"
 
     def digest(self) -> str:

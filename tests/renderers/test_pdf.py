@@ -104,7 +104,7 @@ def _load(path: Path) -> Article | Collection:
         pytest.skip(f"reader unavailable: {exc}")
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="module", autouse=True)  # module scope: the epoch must not leak into other files
 def _source_date_epoch() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
