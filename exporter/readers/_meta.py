@@ -27,6 +27,9 @@ MAX_NODES = 10_000
 MAX_TITLE = 500
 """Longest title kept whole; longer ones are cut with a warning (they break page layouts and file names)."""
 
+_LOADER = yaml.SafeLoader
+"""The pure-Python safe loader: libyaml's is faster, but its marks for an unclosed `[` point past the end of
+the front matter instead of at the line that needs fixing."""
 _FENCES = {"---": ("yaml", ("---", "...")), "+++": ("toml", ("+++",))}
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 
@@ -77,13 +80,16 @@ def parse_metadata_file(text: str, path: str, syntax: Literal["yaml", "toml"]) -
 
 def _parse_yaml(source: str, path: str, first_line: int = 2) -> tuple[dict[str, object], dict[str, int]]:
     offset = first_line  # file line of the source's first line (the opening fence is line 1)
+    loader = _LOADER(source)
     try:
-        aliases = sum(isinstance(event, yaml.AliasEvent) for event in yaml.parse(source, Loader=yaml.SafeLoader))
+        # One parse: compose the node graph (aliases stay shared references, so this is linear), check it,
+        # then construct values from the same graph.
+        node = loader.get_single_node()
+        aliases = _count_aliases(node)
         if aliases > MAX_ALIASES:
             raise SourceError(f"front matter uses {aliases} YAML aliases (at most {MAX_ALIASES})", path, offset)
-        node = yaml.compose(source, Loader=yaml.SafeLoader)
         _check_expansion(node, path, offset)
-        data = yaml.safe_load(source)
+        data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + offset, mark.column + 1) if mark else (offset, 0)
@@ -96,6 +102,8 @@ def _parse_yaml(source: str, path: str, first_line: int = 2) -> tuple[dict[str, 
     except ValueError as exc:  # PyYAML raises a bare ValueError for impossible timestamps
         line, column = _bad_timestamp(source, offset)
         raise SourceError(f"invalid date in front matter: {exc}", path, line, column) from None
+    finally:
+        loader.dispose()
     if data is None:
         return {}, {}
     if not isinstance(data, dict):
@@ -106,6 +114,24 @@ def _parse_yaml(source: str, path: str, first_line: int = 2) -> tuple[dict[str, 
         for key, _value in node.value:
             key_lines[str(key.value)] = key.start_mark.line + offset
     return {str(k): v for k, v in data.items()}, key_lines
+
+
+def _count_aliases(node: yaml.Node | None) -> int:
+    """How many times an anchored node is referenced again: each later reference is one alias."""
+    seen: set[int] = set()
+    aliases = 0
+    stack = [node] if node is not None else []
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            aliases += 1
+            continue
+        seen.add(id(current))
+        if isinstance(current, yaml.MappingNode):
+            stack.extend(n for pair in current.value for n in pair)
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)
+    return aliases
 
 
 def _check_expansion(node: yaml.Node | None, path: str, offset: int) -> None:
