@@ -45,9 +45,9 @@ from exporter.model import (
     Text,
     ThematicBreak,
 )
+from exporter.urls import safe_url
 
 FootnoteStyle = Literal["section", "aside", "float"]
-UNSAFE_SCHEMES = ("javascript:", "vbscript:", "data:", "file:")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,10 +62,6 @@ class ImageRef:
     """Pixels."""
 
 
-def _keep_link(url: str) -> str | None:
-    return None if url.strip().lower().startswith(UNSAFE_SCHEMES) else url
-
-
 def _keep_image(src: str) -> ImageRef | None:
     return ImageRef(src)
 
@@ -76,7 +72,7 @@ class BodyOptions:
 
     footnotes: FootnoteStyle = "section"
     """`section`: numbered notes at the end (web); `aside`: EPUB footnote asides; `float`: CSS page floats."""
-    link: Callable[[str], str | None] = _keep_link
+    link: Callable[[str], str | None] = safe_url
     """Maps a source URL to the output's URL; None turns the link into plain text."""
     image: Callable[[str], ImageRef | None] = _keep_image
     """Maps an image source to the output's reference; None drops the image (the caller reports why)."""

@@ -8,10 +8,10 @@ frames. `clean_html(..., xhtml=True)` re-serialises the result as well-formed XM
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable
 
 from exporter.html_body import ImageRef
+from exporter.urls import SAFE_SCHEMES
 
 SAFE_TAGS = frozenset({
     "a", "abbr", "b", "bdi", "bdo", "blockquote", "br", "caption", "cite", "code", "col", "colgroup", "dd", "del",
@@ -41,8 +41,6 @@ SAFE_ATTRIBUTES: dict[str, set[str]] = {
 }
 """Attributes per element; no `on*` handler, no `style`, no `id` (ids could collide with the template's)."""
 
-SAFE_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
-"""URL schemes kept in `href` and `src`; relative URLs are kept too."""
 
 _DROP_WITH_CONTENT = frozenset({"script", "style", "noscript", "iframe", "object", "embed", "template", "svg",
                                 "math", "textarea", "select", "button"})
@@ -108,16 +106,3 @@ def _escape_text(text: str) -> str:
 def sanitizer(*, xhtml: bool = False, image: Callable[[str], ImageRef | None] | None = None) -> Callable[[str], str]:
     """`clean_html` as a one-argument callable, for `BodyOptions(raw_html=...)`."""
     return functools.partial(clean_html, xhtml=xhtml, image=image)
-
-
-def safe_url(url: str) -> str | None:
-    """`url` when its scheme is on the allowlist (or it is relative); None for `javascript:`, `data:`, `file:` …
-
-    Browsers ignore tabs, newlines and leading control characters inside a scheme (`java\\tscript:`), so
-    they are removed before the check, exactly as a browser would read the URL.
-    """
-    compact = "".join(ch for ch in url if ord(ch) > 0x20)
-    match = re.match(r"^([a-zA-Z][a-zA-Z0-9+.-]*):", compact)
-    if match is None:
-        return url.strip() if ":" not in compact.split("/", 1)[0] else None
-    return url.strip() if match.group(1).lower() in SAFE_SCHEMES else None

@@ -12,8 +12,9 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from exporter.diagnostics import Report
-from exporter.html_body import UNSAFE_SCHEMES, ImageRef
+from exporter.html_body import ImageRef
 from exporter.resources import ResourcePolicy, image_size, media_type
+from exporter.urls import safe_url
 
 _SVG_DROP = {"script", "foreignObject", "iframe", "object", "embed", "audio", "video"}
 _HREF = re.compile(r"^\s*(#|$)")
@@ -128,7 +129,7 @@ def link_resolver(source: str, chapters: Mapping[str, str], urls: Mapping[str, s
     """
 
     def link(url: str) -> str | None:
-        if url.strip().lower().startswith(UNSAFE_SCHEMES):
+        if safe_url(url) is None:
             return None
         if url.startswith("#"):
             return f"#{id_prefix}{url[1:]}"

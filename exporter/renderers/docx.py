@@ -28,8 +28,8 @@ from exporter.identity import document_authors, document_identifier
 from exporter.renderers import _docx_styles, _ooxml
 from exporter.resources import ResourcePolicy, image_size, media_type
 from exporter.themes import Theme
+from exporter.urls import safe_url
 
-UNSAFE_SCHEMES = ("javascript:", "vbscript:", "data:", "file:")
 SOURCE_SUFFIXES = frozenset({".md", ".markdown", ".mdown", ".txt", ".text", ".wire"})
 """Links to another source are links to its DOCX, which the pipeline writes next to this one."""
 EMU_PER_PX = 9525
@@ -456,7 +456,7 @@ class _Writer:
 def _link_target(url: str, prefix: str) -> str | None:
     """The hyperlink target for a source URL: None for unsafe or empty ones, sources mapped to their DOCX."""
     url = url.strip()
-    if not url or url.lower().startswith(UNSAFE_SCHEMES):
+    if not url or safe_url(url) is None:
         return None
     if url.startswith("#"):
         return f"#{prefix}{url[1:]}"

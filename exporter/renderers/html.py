@@ -27,8 +27,9 @@ from exporter.html_context import article_context, direction, iso, script_json
 from exporter.identity import document_identifier
 from exporter.model import Article, Collection, Role
 from exporter.resources import ResourcePolicy, image_size, media_type
-from exporter.sanitize import safe_url, sanitizer
+from exporter.sanitize import sanitizer
 from exporter.themes import Theme
+from exporter.urls import safe_url
 
 _URL_SAFE = ":/?#[]@!$&'()*+,;=%~-._"
 """Characters left alone when a URL is percent-encoded (everything else that vnu rejects is encoded)."""
