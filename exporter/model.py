@@ -15,6 +15,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal, TypeAlias
 
+MAX_NESTING = 50
+"""Deepest nesting of lists, quotes and asides any reader or transform keeps; deeper levels are flattened."""
+
 SCHEMA_VERSION = 1
 """Version of the JSON form; bumped on any incompatible change to the classes below."""
 
@@ -177,7 +180,7 @@ class Heading:
     children: tuple[Inline, ...]
     """Heading text."""
     id: str = ""
-    """Anchor id, unique within the article; assigned by the reader."""
+    """Anchor id, unique in the article: the source's `{#id}`, else made by `transforms.assign_heading_ids`."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

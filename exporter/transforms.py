@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from exporter.diagnostics import Report
 from exporter.model import (
+    MAX_NESTING,
     Article,
     Aside,
     Block,
@@ -21,8 +22,7 @@ from exporter.model import (
     inline_text,
 )
 
-MAX_DEPTH = 40
-"""Deepest nesting of lists, quotes and asides kept; deeper content is lifted up a level (with a warning)."""
+MAX_DEPTH = MAX_NESTING
 
 
 def map_blocks(blocks: tuple[Block, ...], step: Callable[[Block], Block]) -> tuple[Block, ...]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from exporter.diagnostics import Report
 from exporter.model import (
+    MAX_NESTING,
     Block,
     Code,
     Emphasis,
@@ -43,8 +44,7 @@ from exporter.readers._html_dom import (
 from exporter.readers._html_inline import BLOCK_BREAK, collapse, is_safe_url, plain, split_paragraphs, tidy
 from exporter.readers._related import split_related
 
-MAX_DEPTH = 50
-"""Nesting beyond this is flattened to text: no real article needs it, and recursion must stay bounded."""
+MAX_DEPTH = MAX_NESTING
 
 _WRAPPERS: dict[str, type[Emphasis | Strong | Strikethrough | Superscript | Subscript]] = {
     "em": Emphasis, "i": Emphasis, "cite": Emphasis, "dfn": Emphasis, "var": Emphasis,

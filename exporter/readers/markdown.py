@@ -26,6 +26,7 @@ from mdit_py_plugins.superscript import superscript_plugin
 from exporter.diagnostics import Report
 from exporter.errors import ExporterError, SourceError
 from exporter.model import (
+    MAX_NESTING,
     Alignment,
     Article,
     Aside,
@@ -53,8 +54,7 @@ from exporter.readers import _markdown_inlines as inlines
 from exporter.readers._meta import FrontMatter, build_metadata, split_front_matter
 from exporter.readers._text import decode_source
 
-MAX_DEPTH = 50
-"""Deepest nesting of lists, quotes and fenced divs kept; deeper containers are flattened with a warning."""
+MAX_DEPTH = MAX_NESTING
 MAX_NOTE_DEPTH = 3
 """Footnotes inside footnotes followed this deep; a deeper (or circular) reference stays as text."""
 _MAX_NESTING = 2 * MAX_DEPTH + 20
