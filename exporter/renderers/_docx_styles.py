@@ -161,13 +161,14 @@ def apply_styles(document: Any, tokens: Tokens, language: str, *, keep_existing:
         if exists and keep_existing:
             continue
         style = styles[spec.name] if exists else styles.add_style(spec.name, _KINDS[spec.kind])
+        names.add(spec.name)
         _apply(style, spec, tokens, styles, names)
     _ooxml.set_language(_ooxml.default_run_properties(styles.element), language)
     _ooxml.set_language(styles["Normal"].element.get_or_add_rPr(), language)
 
 
 def _apply(style: Any, spec: Spec, tokens: Tokens, styles: Any, names: set[str]) -> None:
-    if spec.base and spec.base in names | {s.name for s in styles}:
+    if spec.base and spec.base in names:
         style.base_style = styles[spec.base]
     style.hidden = False
     style.quick_style = spec.kind != "table"

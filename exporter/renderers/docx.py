@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import io
 import os
 import re
@@ -61,14 +62,10 @@ class DocxRenderer:
 
     def render(self, doc: m.Article | m.Collection, theme: Theme, report: Report) -> bytes:
         """The finished .docx bytes, identical for identical input (and SOURCE_DATE_EPOCH)."""
-        reference = theme.find_optional("docx/reference.docx")
-        document = docx.Document(str(reference)) if reference else docx.Document()
-        _ooxml.clear_body(document)
         language = _docx_styles.word_language(doc.metadata.language)
-        _docx_styles.apply_styles(document, theme.tokens, language, keep_existing=reference is not None)
-        _ooxml.prepare_settings(document.settings.element, language, update_fields=isinstance(doc, m.Collection)
-                                and self.toc)
-        _ooxml.drop_package_parts(document.part.package, (RT.THUMBNAIL, STYLES_WITH_EFFECTS, RT.CUSTOM_XML))
+        document = docx.Document(io.BytesIO(_styled_template(theme, theme.digest(), language)))
+        if isinstance(doc, m.Collection) and self.toc:
+            _ooxml.prepare_settings(document.settings.element, language, update_fields=True)
         writer = _Writer(document, theme, report, self.policy)
         writer.page_setup(doc)
         if isinstance(doc, m.Collection):
@@ -77,9 +74,27 @@ class DocxRenderer:
             writer.article(doc, prefix="", in_collection=False)
         writer.report_dropped()
         _core_properties(document, doc)
-        out = io.BytesIO()
-        document.save(out)
-        return _ooxml.normalise_zip(out.getvalue())
+        return _ooxml.package_bytes(document)
+
+
+@functools.lru_cache(maxsize=16)
+def _styled_template(theme: Theme, digest: str, language: str) -> bytes:
+    """The empty, fully styled document for a theme and language, built once per process.
+
+    Creating and restyling Word's ~60 styles through python-docx costs a quarter of a second (its style
+    lookups are linear scans); an article only needs a copy of the result. `digest` keys the cache on the
+    theme's files, so an edited reference.docx or token is picked up.
+    """
+    del digest  # part of the cache key only
+    reference = theme.find_optional("docx/reference.docx")
+    document = docx.Document(str(reference)) if reference else docx.Document()
+    _ooxml.clear_body(document)
+    _docx_styles.apply_styles(document, theme.tokens, language, keep_existing=reference is not None)
+    _ooxml.prepare_settings(document.settings.element, language, update_fields=False)
+    _ooxml.drop_package_parts(document.part.package, (RT.THUMBNAIL, STYLES_WITH_EFFECTS, RT.CUSTOM_XML))
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,12 +336,13 @@ class _Writer:
         table.style = "Table"
         if ctx.sink is not None:
             ctx.sink.append(_ooxml.element(table))
+        cells = table._cells  # one pass over the grid; `table.cell(r, c)` rescans it on every call
         for index, row in enumerate(rows):
             header = index < len(block.header)
             if header:
                 _ooxml.repeat_header(_ooxml.element(table.rows[index]))
             for column, cell in enumerate(row):
-                paragraph = table.cell(index, column).paragraphs[0]
+                paragraph = cells[index * columns + column].paragraphs[0]
                 style = self.ids["Table Heading" if header else "Table Text"]
                 _ooxml.set_paragraph_style(_ooxml.element(paragraph), style)
                 align = cell.align or (block.alignments[column] if column < len(block.alignments) else None)

@@ -12,7 +12,7 @@ from exporter.renderers._ooxml.parts import (
     Numbering,
     clear_body,
     drop_package_parts,
-    normalise_zip,
+    package_bytes,
     prepare_settings,
 )
 from exporter.renderers._ooxml.styles import (
@@ -66,7 +66,7 @@ __all__ = [
     "field_end",
     "field_start",
     "markup_text",
-    "normalise_zip",
+    "package_bytes",
     "prepare_settings",
     "repeat_header",
     "run_properties",

@@ -11,6 +11,7 @@ from docx.opc.constants import CONTENT_TYPE as CT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
 from docx.opc.part import XmlPart
+from docx.opc.pkgwriter import PackageWriter
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 
@@ -205,10 +206,27 @@ def drop_package_parts(package: Any, reltypes: Iterable[str]) -> None:
                 owner.rels._target_parts_by_rId.pop(rid, None)
 
 
-def normalise_zip(data: bytes) -> bytes:
-    """Rewrite a DOCX with fixed timestamps and a stable entry order, so the same input gives the same bytes."""
-    with zipfile.ZipFile(io.BytesIO(data)) as source:
-        entries = {info.filename: source.read(info) for info in source.infolist()}
+def package_bytes(document: Any) -> bytes:
+    """The document as a .docx archive with fixed timestamps and a stable entry order (same input, same bytes).
+
+    python-docx's own `save` stamps every entry with the current time, so its archive would have to be
+    unpacked and packed again; collecting the parts here deflates each one once.
+    """
+    package = document.part.package
+    parts = package.parts
+    for part in parts:
+        part.before_marshal()
+    entries: dict[str, bytes] = {}
+
+    class _Collector:
+        @staticmethod
+        def write(uri: PackURI, blob: bytes) -> None:
+            entries[uri.membername] = blob
+
+    writer: Any = PackageWriter  # its part-by-part steps have no public entry point (nor type hints)
+    writer._write_content_types_stream(_Collector, parts)
+    writer._write_pkg_rels(_Collector, package.rels)
+    writer._write_parts(_Collector, parts)
     first = [n for n in ("[Content_Types].xml", "_rels/.rels") if n in entries]
     order = first + sorted(n for n in entries if n not in first)
     out = io.BytesIO()
@@ -218,5 +236,5 @@ def normalise_zip(data: bytes) -> bytes:
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             info.create_system = 0
-            target.writestr(info, entries[name], compresslevel=9)
+            target.writestr(info, entries[name], compresslevel=6)
     return out.getvalue()
