@@ -47,8 +47,8 @@ def subset_fonts(faces: tuple[FontFace, ...], text: str) -> list[EmbeddedFont]:
         if face.path in seen:
             continue
         seen.add(face.path)
-        data = face.path.read_bytes()
-        result = _subset(hashlib.sha256(data).hexdigest(), face.path, chars)
+        digest = hashlib.sha256(face.path.read_bytes()).hexdigest()
+        result = _subset(digest, face.path, chars & _coverage(digest, face.path))
         if result is None:
             continue
         payload, suffix, media_type = result
@@ -76,6 +76,23 @@ def font_face_rules(fonts: list[EmbeddedFont], url_for: str) -> str:
         f"font-weight: {f.face.weight}; font-style: {f.face.style}; }}"
         for f in fonts
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _coverage(digest: str, path: Path) -> frozenset[str]:
+    """Every character the font maps to a glyph.
+
+    The subset key is the book's pages intersected with this: characters a face lacks (a Chinese or Arabic
+    article set in a Latin/Cyrillic face) cannot change its subset, so they must not force a new one.
+    """
+    del digest  # part of the cache key only
+    from fontTools.ttLib import TTFont, TTLibError
+
+    try:
+        with TTFont(str(path), lazy=True) as font:
+            return frozenset(chr(cp) for cp in (font.getBestCmap() or {}))
+    except (TTLibError, OSError, AssertionError):
+        return frozenset()
 
 
 @functools.lru_cache(maxsize=128)

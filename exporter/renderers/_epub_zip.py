@@ -32,7 +32,7 @@ def build_zip(entries: Iterable[tuple[str, bytes]], moment: dt.datetime) -> byte
         for name, data in entries:
             if name == "mimetype":
                 continue
-            archive.writestr(_info(name, stamp, zipfile.ZIP_DEFLATED), data, compresslevel=9)
+            archive.writestr(_info(name, stamp, zipfile.ZIP_DEFLATED), data, compresslevel=6)
     return out.getvalue()
 
 

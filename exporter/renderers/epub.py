@@ -68,8 +68,16 @@ class EpubRenderer:
     """Embed the theme's fonts, subset to the characters used (`--no-embed-fonts` leaves them out)."""
     urls: Mapping[str, str] = field(default_factory=dict)
     """Source path → canonical URL, for links to sources that are not in this book (filled by the pipeline)."""
-    resources: ResourcePolicy = field(default_factory=ResourcePolicy)
-    """What images may be read; nothing is ever fetched from the network."""
+    allow_remote: bool = False
+    """Fetch http(s) images (public addresses only) into the book; off: never touch the network."""
+    allow_private_network: bool = False
+    """With `allow_remote`, also fetch from loopback, link-local and private addresses."""
+    policy: ResourcePolicy = field(init=False, repr=False, compare=False)
+    """What this render may read, built from the two options above; every image comes through it."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "policy", ResourcePolicy.for_renderer(
+            "epub", allow_remote=self.allow_remote, allow_private_network=self.allow_private_network))
 
     def render(self, doc: Article | Collection, theme: Theme, report: Report) -> bytes:
         """The finished `.epub` bytes."""
@@ -86,7 +94,7 @@ class _Builder:
         self.articles = (doc,) if isinstance(doc, Article) else doc.articles
         self.source = doc.source if isinstance(doc, Article) else (
             str(Path(doc.source) / "collection.yaml") if doc.source else "")
-        self.store = ImageStore(report, options.resources)
+        self.store = ImageStore(report, options.policy)
         self.lead_files: set[str] = set()
         self.identifier = document_identifier(self.meta, doc.source)
         self.modified = meta_mod.modified(self.meta, self.articles)
@@ -134,7 +142,8 @@ class _Builder:
         if direction(self.meta.language, self.meta.direction) == "rtl":
             book.set_direction("rtl")
         raw = io.BytesIO()
-        epub.write_epub(raw, book, {"mtime": self.modified, "epub2_guide": False, "epub3_landmark": False})
+        epub.write_epub(raw, book, {"mtime": self.modified, "epub2_guide": False, "epub3_landmark": False,
+                                     "compresslevel": 0})
         entries = [(name, _patch_opf(data, self.meta.language) if name.endswith(".opf") else data)
                    for name, data in read_entries(raw.getvalue())]
         return build_zip(entries, self.modified)
