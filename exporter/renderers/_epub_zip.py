@@ -8,6 +8,8 @@ import zipfile
 from collections.abc import Iterable
 
 MIMETYPE = b"application/epub+zip"
+PRECOMPRESSED = (".jpg", ".jpeg", ".png", ".gif", ".webp")
+"""Images compressed by their own format: stored as they are (deflating them again only costs time)."""
 ZIP_EPOCH = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)
 """The earliest moment a ZIP header can hold."""
 
@@ -32,7 +34,8 @@ def build_zip(entries: Iterable[tuple[str, bytes]], moment: dt.datetime) -> byte
         for name, data in entries:
             if name == "mimetype":
                 continue
-            archive.writestr(_info(name, stamp, zipfile.ZIP_DEFLATED), data, compresslevel=6)
+            method = zipfile.ZIP_STORED if name.lower().endswith(PRECOMPRESSED) else zipfile.ZIP_DEFLATED
+            archive.writestr(_info(name, stamp, method), data, compresslevel=6)
     return out.getvalue()
 
 

@@ -19,6 +19,8 @@ from exporter.renderers._ooxml.text import XML_SPACE, Element, el, style_rpr
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 """Timestamp of every archive entry, so two runs give identical bytes."""
+PRECOMPRESSED = (".jpg", ".jpeg", ".png", ".gif", ".webp")
+"""Media stored as they are in the archive rather than deflated."""
 
 
 def clear_body(document: Any) -> None:
@@ -233,7 +235,8 @@ def package_bytes(document: Any) -> bytes:
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:
         for name in order:
             info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
-            info.compress_type = zipfile.ZIP_DEFLATED
+            # JPEG/PNG/GIF/WebP are compressed already: deflating them again costs time and saves nothing
+            info.compress_type = zipfile.ZIP_STORED if name.lower().endswith(PRECOMPRESSED) else zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             info.create_system = 0
             target.writestr(info, entries[name], compresslevel=6)
