@@ -132,6 +132,35 @@ def measure(corpus: Path, work: Path, formats: str, count: int, pandoc: str | No
     return row
 
 
+def startup(corpus: Path, work: Path, runs: int = 7) -> dict[str, float]:
+    """Median wall time of `exporter --help` and of a cold one-article HTML export, each a fresh process."""
+    exporter = [sys.executable, "-m", "exporter"]
+    article = sorted(corpus.glob("*.md"))[0]
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000"}
+    times: dict[str, list[float]] = {"help": [], "single": []}
+    for run in range(runs):
+        started = time.perf_counter()
+        subprocess.run([*exporter, "--help"], capture_output=True, check=True, env=env)
+        times["help"].append(time.perf_counter() - started)
+        out = work / f"single-{run}"
+        started = time.perf_counter()
+        subprocess.run([*exporter, "export", str(article), "--to", "html", "-o", str(out), "-q"],
+                       capture_output=True, check=True, env=env)
+        times["single"].append(time.perf_counter() - started)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def print_startup(times: dict[str, float]) -> None:
+    """The start-up table."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("measure", "median wall time", title="start-up (fresh process each, 7 runs)")
+    table.add_row("exporter --help", f"{times['help']:.3f} s")
+    table.add_row("one-article HTML export, cold", f"{times['single']:.3f} s")
+    Console(width=110).print(table)
+
+
 def print_tables(rows: dict[str, dict[str, object]], count: int) -> None:
     """One rich table per format set."""
     from rich.console import Console
@@ -170,6 +199,7 @@ def main() -> None:
     parser.add_argument("--formats", default=",".join(FORMATS), help="formats to measure one by one")
     parser.add_argument("--no-all", action="store_true", help="skip the all-formats-together table")
     parser.add_argument("--no-pandoc", action="store_true", help="skip the Pandoc comparison")
+    parser.add_argument("--no-startup", action="store_true", help="skip the start-up table")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -184,12 +214,14 @@ def main() -> None:
         subprocess.run([sys.executable, str(MAKE_CORPUS), str(corpus), "--count", str(args.count), "--seed",
                         str(args.seed), "-q"], check=True)
         rows: dict[str, dict[str, object]] = {}
-        sets = args.formats.split(",") + ([] if args.no_all else [",".join(FORMATS)])
+        sets = [f for f in args.formats.split(",") if f] + ([] if args.no_all else [",".join(FORMATS)])
         for formats in sets:
             print(f"measuring {formats} …", file=sys.stderr)
             rows["all four" if formats == ",".join(FORMATS) else formats] = measure(corpus, work, formats,
                                                                                  args.count, pandoc)
         print_tables(rows, args.count)
+        if not args.no_startup:
+            print_startup(startup(corpus, work))
         if pandoc:
             version = subprocess.run([pandoc, "--version"], capture_output=True, text=True, check=False)
             print(f"Pandoc: {version.stdout.splitlines()[0] if version.stdout else pandoc}")
