@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         ThemeError,
         UnknownFormatError,
     )
+    from exporter.limits import Limits
     from exporter.loader import load, load_collection, loads
     from exporter.model import Article, Block, Collection, Inline, Metadata, Person
     from exporter.model_json import from_json, json_schema, to_json
@@ -48,6 +49,7 @@ _LOCATIONS = {
     "EpubOptions": "exporter.options",
     "HtmlOptions": "exporter.options",
     "JsonOptions": "exporter.options",
+    "Limits": "exporter.limits",
     "PdfOptions": "exporter.options",
     "RendererOptions": "exporter.options",
     "check": "exporter.validate",
@@ -95,6 +97,7 @@ __all__ = [
     "HtmlOptions",
     "Inline",
     "JsonOptions",
+    "Limits",
     "Metadata",
     "OptionError",
     "PdfOptions",

@@ -67,9 +67,10 @@ def print_summary(report: BatchReport, *, quiet: bool) -> None:
     if quiet and report.ok():
         return
     pruned = f", {len(report.pruned)} pruned" if report.pruned else ""
+    cancelled = f", {report.count('cancelled')} cancelled" if report.count("cancelled") else ""
     note = " — interrupted; run again to finish" if report.interrupted else ""
-    line = (f"{report.count('done')} written, {len(report.failed)} failed, {len(report.warnings)} warnings, "
-            f"{report.count('skipped')} unchanged{pruned} in {report.seconds:.2f}s{note}")
+    line = (f"{report.count('done')} written, {len(report.failed)} failed{cancelled}, {len(report.warnings)} "
+            f"warnings, {report.count('skipped')} unchanged{pruned} in {report.seconds:.2f}s{note}")
     if quiet:
         click.echo(line, err=True)
         return

@@ -101,7 +101,7 @@ def _on_executor(items: Sequence[tuple[K, Task]], finish: Finish[K], executor: E
             while queue and len(flight) < limit and not stopped:
                 key, task = queue.pop()
                 flight[pool.submit(work, task)] = (key, task, time.monotonic())
-            if not flight:
+            if not flight:  # done, or stopped: what is still queued is returned as never finished
                 break
             wait_for = None if not timeout else max(0.05, min(t for _, _, t in flight.values()) + timeout
                                                      - time.monotonic())
@@ -131,8 +131,6 @@ def _on_executor(items: Sequence[tuple[K, Task]], finish: Finish[K], executor: E
                 for future, (key, task, _) in list(flight.items()):  # innocent jobs start again on the new pool
                     del flight[future]
                     queue.append((key, task))
-            if stopped:
-                queue.clear()
     finally:
         left = [key for key, _ in queue] + [key for key, _, _ in flight.values()]
         if own:

@@ -13,6 +13,7 @@ import os
 import resource
 import signal
 import sys
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -23,6 +24,8 @@ from urllib.parse import urlsplit
 from exporter import loader, renderers
 from exporter.diagnostics import Diagnostic, Report
 from exporter.errors import ExporterError, RenderError
+from exporter.feeds import FeedItem, feed_item
+from exporter.limits import Limits, applied
 from exporter.model import Article, Block, Collection, Link
 from exporter.resources import ResourcePolicy
 from exporter.themes import Theme
@@ -52,6 +55,12 @@ class Task:
     """Render the folder `source` as one collection."""
     links: Mapping[str, str] = field(default_factory=dict)
     """Link target as written (`other.md`) → the sibling output in this batch (`other.html`)."""
+    feed_path: str = ""
+    """For an html page that goes into the batch's feeds: its path relative to the output folder."""
+    site_url: str = ""
+    """Where the output folder is published (roots the feed entry's URLs)."""
+    limits: Limits = field(default_factory=Limits)
+    """What the source may hold, applied while it is read and rendered (image pixels are checked in renderers)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -72,6 +81,8 @@ class Outcome:
     """The worker process (to attribute peak memory)."""
     peak_rss: int = 0
     """The worker's peak resident set size so far, in bytes."""
+    feed: FeedItem | None = None
+    """The page's feed entry (when the task has a `feed_path`), so the parent never re-reads the source."""
 
 
 def ignore_sigint() -> None:
@@ -80,19 +91,27 @@ def ignore_sigint() -> None:
 
 
 def work(task: Task) -> Outcome:
-    """Read and render one task; every failure becomes an error diagnostic, never an exception."""
+    """Read and render one task under its limits; every failure becomes an error diagnostic, never an exception."""
+    with applied(task.limits):
+        return _work(task)
+
+
+def _work(task: Task) -> Outcome:
     started = time.perf_counter()
     report = Report(path=task.source)
     data: bytes | None = None
     companions: dict[str, bytes] = {}
     assets: tuple[str, ...] = ()
+    feed: FeedItem | None = None
     try:
         doc: Article | Collection
         if task.combine:
             doc = loader.load_collection(task.source, report=report)
         else:
-            doc = loader.read_bytes(task.data, task.source, format=task.reader, report=report)
-            assets = _assets(doc, task.source)
+            doc = _read(task, report)
+            assets = _assets(doc, task.source, ResourcePolicy.for_renderer(
+                task.format, allow_remote=task.options.get("allow_remote", False),
+                allow_private_network=task.options.get("allow_private_network", False)))
             if task.links and task.format in RELINKED_FORMATS:
                 doc = dataclasses.replace(doc, blocks=cast("tuple[Block, ...]", _relink(doc.blocks, task.links)))
         theme = Theme.load(task.theme)
@@ -102,6 +121,8 @@ def work(task: Task) -> Outcome:
             extra = getattr(renderer, "companions", None)
             if callable(extra):
                 companions.update(extra(doc, theme, report))
+            if task.feed_path and isinstance(doc, Article):
+                feed = feed_item(doc, task.feed_path, theme, site_url=task.site_url)
         except ExporterError:
             raise
         except Exception as exc:  # an engine crash is this job's failure, not the batch's
@@ -112,7 +133,32 @@ def work(task: Task) -> Outcome:
                               path=getattr(exc, "path", "") or task.source, line=getattr(exc, "line", 0),
                               column=getattr(exc, "column", 0)))
     return Outcome(data=data, companions=companions, diagnostics=tuple(report), seconds=time.perf_counter() - started,
-                   assets=assets, pid=os.getpid(), peak_rss=peak_rss())
+                   assets=assets, pid=os.getpid(), peak_rss=peak_rss(), feed=feed if data is not None else None)
+
+
+_LOADED: dict[tuple[str, str | None, bytes, Limits], tuple[Article, tuple[Diagnostic, ...]]] = {}
+"""The last few articles this worker read, with the reader's diagnostics: a source exported to several
+formats is one job per format, and the scheduler runs them back to back, so each is parsed once."""
+LOADED_KEEP = 8
+_LOADED_LOCK = threading.Lock()
+
+
+def _read(task: Task, report: Report) -> Article:
+    """The task's article, from this worker's recent reads when the same bytes were read with the same reader."""
+    key = (task.source, task.reader, task.data, task.limits)
+    with _LOADED_LOCK:  # an API caller may run tasks on a thread pool
+        cached = _LOADED.get(key)
+    if cached is None:
+        own = Report(path=task.source)
+        cached = (loader.read_bytes(task.data, task.source, format=task.reader, report=own), tuple(own))
+        with _LOADED_LOCK:
+            while len(_LOADED) >= LOADED_KEEP:
+                del _LOADED[next(iter(_LOADED))]
+            _LOADED[key] = cached
+    article, diagnostics = cached
+    for diagnostic in diagnostics:
+        report.add(diagnostic)
+    return article
 
 
 def peak_rss() -> int:
@@ -121,9 +167,8 @@ def peak_rss() -> int:
     return int(usage if sys.platform == "darwin" else usage * 1024)
 
 
-def _assets(article: Article, source: str) -> tuple[str, ...]:
-    """Local files the article refers to, resolved as the renderers will (silently: they report problems)."""
-    policy = ResourcePolicy()
+def _assets(article: Article, source: str, policy: ResourcePolicy) -> tuple[str, ...]:
+    """Local files the article refers to, resolved as the job's renderer will (silently: it reports problems)."""
     found = (policy.locate(src, source=source, report=Report()) for src in article.images)
     return tuple(sorted({str(p) for p in found if p is not None}))
 
@@ -141,18 +186,27 @@ def _relink(node: object, links: Mapping[str, str]) -> object:
             return node
         url = (target + (f"#{parts.fragment}" if parts.fragment else "")) if target else node.url
         return dataclasses.replace(node, url=url, children=children)  # type: ignore[arg-type]
-    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+    names = _node_fields(type(node))
+    if names:
         changes = {}
-        for item in dataclasses.fields(node):
-            if not item.init:
-                continue
-            value = getattr(node, item.name)
-            if isinstance(value, tuple) or (dataclasses.is_dataclass(value) and not isinstance(value, type)):
+        for name in names:
+            value = getattr(node, name)
+            if isinstance(value, tuple) or dataclasses.is_dataclass(value):
                 mapped = _relink(value, links)
                 if mapped is not value:
-                    changes[item.name] = mapped
-        return dataclasses.replace(node, **changes) if changes else node
+                    changes[name] = mapped
+        return dataclasses.replace(node, **changes) if changes else node  # type: ignore[type-var]
     return node
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _node_fields(cls: type) -> tuple[str, ...]:
+    """The init fields of a model class (empty for anything else): what `_relink` descends into."""
+    if cls not in _FIELDS:
+        _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls) if f.init) if dataclasses.is_dataclass(cls) else ()
+    return _FIELDS[cls]
 
 
 def link_candidates(data: bytes, source: Path, batch: frozenset[Path]) -> tuple[str, ...]:

@@ -22,6 +22,7 @@ from exporter.errors import (
     ThemeError,
     UnknownFormatError,
 )
+from exporter.limits import Limits
 
 if TYPE_CHECKING:
     from exporter.diagnostics import Diagnostic
@@ -31,6 +32,10 @@ if TYPE_CHECKING:
 P = ParamSpec("P")
 R = TypeVar("R")
 USAGE_ERRORS = (UnknownFormatError, OptionError, ThemeError, FormatUnavailable)
+limit_option = click.option(
+    "--limit", "limit_pairs", multiple=True, metavar="NAME=VALUE",
+    help="Change an input limit (repeatable; k/M/G or KiB/MiB/GiB suffixes). Names and defaults: "
+         + ", ".join(f"{name}={getattr(Limits(), name)}" for name in Limits.names()) + ".")
 
 
 def _fail(message: str, code: int) -> NoReturn:
@@ -90,6 +95,11 @@ def main(debug: bool) -> None:
 @click.option("--embed-fonts/--no-embed-fonts", default=True, show_default=True,
               help="EPUB: embed the theme's fonts, subset to the characters used.")
 @click.option("--fragment", is_flag=True, help="HTML: write the article body only, for partners' own pages.")
+@click.option("--allow-remote", is_flag=True,
+              help="Fetch http(s) images named in sources (public addresses only, 10 s, size-limited).")
+@limit_option
+@click.option("--allow-private-network", is_flag=True,
+              help="With --allow-remote, also fetch from loopback, link-local and private addresses.")
 @click.option("-O", "--option", "raw_options", multiple=True, metavar="FORMAT.NAME=VALUE",
               help="Any renderer option, e.g. -O html.css=link (repeatable).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
@@ -110,6 +120,7 @@ def export(sources: tuple[Path, ...], formats: str, out_dir: Path, theme: str, r
            combine: bool, strict: bool, quiet: bool, run_check: bool, site_url: str, page_size: str | None,
            bleed: str | None, marks: str | None, columns: int | None, page_numbers: str | None,
            pdf_variant: str | None, embed_fonts: bool, fragment: bool, raw_options: tuple[str, ...],
+           limit_pairs: tuple[str, ...], allow_remote: bool, allow_private_network: bool,
            jobs: int | None, include: tuple[str, ...], exclude: tuple[str, ...], force: bool, prune: bool,
            fail_fast: bool, timeout: float, report_path: Path | None, scheduler: str | None) -> None:
     """Export SOURCES (files or folders) to the given formats, skipping what has not changed since last time."""
@@ -133,10 +144,13 @@ def export(sources: tuple[Path, ...], formats: str, out_dir: Path, theme: str, r
             raise OptionError(f"-O takes FORMAT.NAME=VALUE, not {item!r}")
         options.setdefault(format, {})[name] = _option_value(value)
 
+    if allow_private_network and not allow_remote:
+        raise OptionError("--allow-private-network only widens --allow-remote; give both")
     if combine and not all(s.is_dir() for s in sources):
         raise OptionError("--combine takes folders (each becomes one book or issue)")
     if site_url and not site_url.startswith(("http://", "https://")):
         raise OptionError(f"--site-url must be an http(s) URL, not {site_url!r}")
+    limits = Limits.from_pairs(limit_pairs)
     with contextlib.ExitStack() as stack:
         executor = None
         if scheduler:
@@ -146,14 +160,16 @@ def export(sources: tuple[Path, ...], formats: str, out_dir: Path, theme: str, r
                 raise OptionError("--scheduler needs Dask: pip install 'dask[distributed]'") from None
             try:
                 client = stack.enter_context(Client(scheduler, timeout=30))  # type: ignore[no-untyped-call]
-            except OSError as exc:
+            except (OSError, ValueError) as exc:  # ValueError: an address distributed cannot parse
                 raise OptionError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
             executor = client.get_executor()
         display = stack.enter_context(BatchDisplay(quiet=quiet))
         report = pipeline.export(sources, formats, out_dir, theme=theme, combine=combine, reader=reader,
                                  site_url=site_url, options=options, jobs=jobs or os.cpu_count() or 1,
                                  executor=executor, include=include, exclude=exclude, force=force, prune=prune,
-                                 fail_fast=fail_fast, timeout=timeout, progress=display)
+                                 fail_fast=fail_fast, timeout=timeout, progress=display,
+                                 allow_remote=allow_remote, allow_private_network=allow_private_network,
+                                 limits=limits)
     print_summary(report, quiet=quiet)
     if report_path is not None:
         pipeline.write_atomically(report_path, report.to_json().encode("utf-8"))
@@ -258,15 +274,16 @@ def _option_value(text: str) -> object:
 @click.option("--json", "as_json", is_flag=True, help="Print the model as JSON instead of a tree.")
 @click.option("--from", "reader", default=None, help="Reader to use instead of guessing from the suffix.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1).")
+@limit_option
 @handles_errors
-def inspect(source: Path, as_json: bool, reader: str | None, strict: bool) -> None:
+def inspect(source: Path, as_json: bool, reader: str | None, strict: bool, limit_pairs: tuple[str, ...]) -> None:
     """Show how SOURCE was understood: the model as a tree, or JSON."""
     from exporter.diagnostics import Report
     from exporter.loader import load
     from exporter.model_json import to_json
 
     report = Report(path=str(source))
-    article = load(source, format=reader, report=report)
+    article = load(source, format=reader, report=report, limits=Limits.from_pairs(limit_pairs))
     print_diagnostics(report)
     if as_json:
         click.echo(to_json(article), nl=False)

@@ -8,11 +8,11 @@ articles themselves, so the same sources always give byte-identical feeds.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from urllib.parse import urljoin
 
 from exporter.diagnostics import Report
@@ -26,7 +26,7 @@ EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 """Stand-in date for an article without one: deterministic, and sorted last."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class FeedItem:
     """One article as a feed entry."""
 
@@ -161,19 +161,15 @@ def _unique(candidate: str, taken: set[str]) -> str:
     return value
 
 
-def batch_feeds(pages: Sequence[tuple[Article, str]], theme: Theme, *, site_url: str = "",
-                report: Report | None = None) -> dict[str, bytes]:
-    """Feeds for exported pages (article, path relative to the output folder), content rendered as fragments.
+def feed_item(article: Article, path: str, theme: Theme, *, site_url: str = "") -> FeedItem:
+    """One page's feed entry: its fragment with URLs resolved against the page, and the metadata only.
 
-    Each entry's HTML is the article's fragment with URLs resolved against the page's address (absolute
-    with `site_url`, else relative to the feed), so images and links work wherever the feed is read.
+    Batch workers build these next to the page they render, so the parent never parses a source again to
+    write the feeds; the body is dropped because the entry needs only the metadata once `content` exists.
     """
     from exporter.renderers.html import HtmlRenderer
 
-    items = []
-    for article, path in pages:
-        base = urljoin(site_url, path) if site_url else path
-        renderer = HtmlRenderer(mode="fragment", fonts="none", base_url=base, site_url=site_url)
-        content = renderer.render(article, theme, Report()).decode("utf-8")
-        items.append(FeedItem(article=article, path=path, content=content))
-    return build_feeds(items, site_url=site_url, report=report)
+    base = urljoin(site_url, path) if site_url else path
+    renderer = HtmlRenderer(mode="fragment", fonts="none", base_url=base, site_url=site_url)
+    content = renderer.render(article, theme, Report()).decode("utf-8")
+    return FeedItem(article=dataclasses.replace(article, blocks=()), path=path, content=content)

@@ -7,6 +7,7 @@ mapped to the output's own files, and what happens to raw HTML from the source.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
@@ -60,6 +61,20 @@ class ImageRef:
     """Pixels."""
     height: int | None = None
     """Pixels."""
+
+
+LONG_WORD = 100
+"""Characters without a space past which a run is set in `<span class="long-word">` (broken anywhere, never
+hyphenated: WeasyPrint's automatic hyphenation of one 10,000-character run takes minutes). No word of any
+language is this long; pasted hashes, URLs and keyboard mashing are."""
+_LONG_RUN = re.compile(rf"\S{{{LONG_WORD},}}")
+
+
+def _text(text: str) -> str:
+    escaped = escape(text, quote=False)
+    if len(text) < LONG_WORD or _LONG_RUN.search(escaped) is None:
+        return escaped
+    return _LONG_RUN.sub(lambda run: f'<span class="long-word">{run.group()}</span>', escaped)
 
 
 def _keep_image(src: str) -> ImageRef | None:
@@ -231,7 +246,7 @@ def _inlines(inlines: tuple[Inline, ...], s: _State) -> str:
 def _inline(node: Inline, s: _State) -> str:
     match node:
         case Text():
-            return escape(node.text, quote=False)
+            return _text(node.text)
         case Emphasis():
             return f"<em>{_inlines(node.children, s)}</em>"
         case Strong():

@@ -16,6 +16,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from exporter.paths import inside
+
 MANIFEST_NAME = ".exporter-manifest.json"
 VERSION = 1
 """Bumped when the layout changes; an old manifest is then ignored (everything rebuilds once)."""
@@ -124,6 +126,8 @@ class Manifest:
         for name in self.stale(dict.fromkeys(live)):
             for relative in self.entries[name].outputs:
                 path = self.folder / relative
+                if not inside(path, self.folder):  # a hand-edited manifest must not delete files elsewhere
+                    continue
                 path.unlink(missing_ok=True)
                 removed.append(path)
                 parent = path.parent

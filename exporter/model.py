@@ -514,7 +514,7 @@ class Article:
     @property
     def reading_time(self) -> int:
         """Whole minutes at 230 words a minute (at least one)."""
-        return max(1, round(self.word_count / 230))
+        return reading_minutes(self.word_count)
 
     @property
     def outline(self) -> tuple[tuple[int, str, str], ...]:
@@ -661,3 +661,8 @@ _WORD = re.compile(r"\w+(?:[-'’]\w+)*")
 def count_words(text: str) -> int:
     """Words as a reader counts them: runs of letters and digits, hyphenated and elided words count once."""
     return len(_WORD.findall(text))
+
+
+def reading_minutes(words: int) -> int:
+    """Whole minutes at 230 words a minute (at least one)."""
+    return max(1, round(words / 230))

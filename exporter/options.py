@@ -3,8 +3,8 @@
 Renderers take their options as dataclass fields (`PdfRenderer(page_size=…)`), but importing a renderer
 imports its engine. These classes mirror those fields without the engine, so `PdfOptions(page_size="A5")`
 works — and is checked — on a machine without WeasyPrint. `tests/test_options.py` guards that each class
-stays field-for-field in step with its renderer. Fields the caller does not choose (the resource policy,
-which the API derives from the source's folder) are deliberately left out.
+stays field-for-field in step with its renderer. The renderers' `policy` field is not an option: each
+renderer builds it from its `allow_remote` and `allow_private_network` options.
 """
 
 from __future__ import annotations
@@ -103,6 +103,10 @@ class HtmlOptions(RendererOptions):
     """Where this page will be published: the canonical URL unless the article has one."""
     publisher: str = ""
     """Publisher name when the article's metadata has none."""
+    allow_remote: bool = False
+    """Fetch http(s) images (public addresses only); off by default so rendering never touches the network."""
+    allow_private_network: bool = False
+    """With `allow_remote`, also fetch from loopback, link-local and private addresses."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -125,9 +129,11 @@ class PdfOptions(RendererOptions):
     tagged: bool = True
     """Write the structure tree (tagged PDF) for screen readers."""
     allow_remote: bool = False
-    """Fetch http(s) images; off by default so rendering never touches the network."""
+    """Fetch http(s) images (public addresses only); off by default so rendering never touches the network."""
     compress: bool = True
     """Compress streams and objects; turn off to read the PDF in a text editor."""
+    allow_private_network: bool = False
+    """With `allow_remote`, also fetch from loopback, link-local and private addresses."""
 
     def __post_init__(self) -> None:
         """Type checks, plus the ranges a type cannot say."""
@@ -145,6 +151,10 @@ class EpubOptions(RendererOptions):
     """Embed the theme's fonts, subset to the characters used."""
     urls: Mapping[str, str] = field(default_factory=dict, hash=False)
     """Source path → canonical URL, for links to sources that are not in this book."""
+    allow_remote: bool = False
+    """Fetch http(s) images (public addresses only); off by default so rendering never touches the network."""
+    allow_private_network: bool = False
+    """With `allow_remote`, also fetch from loopback, link-local and private addresses."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -156,6 +166,10 @@ class DocxOptions(RendererOptions):
     """Put a Word table-of-contents field after a collection's title block."""
     toc_depth: int = 2
     """Heading levels the table of contents lists (1-9; article titles are level 1)."""
+    allow_remote: bool = False
+    """Fetch http(s) images (public addresses only); off by default so rendering never touches the network."""
+    allow_private_network: bool = False
+    """With `allow_remote`, also fetch from loopback, link-local and private addresses."""
 
     def __post_init__(self) -> None:
         """Type checks, plus the range Word allows."""
@@ -177,6 +191,25 @@ OPTIONS: dict[str, type[RendererOptions]] = {
     cls.format: cls for cls in (HtmlOptions, PdfOptions, EpubOptions, DocxOptions, JsonOptions)
 }
 """Built-in format → its option class (plugin formats take a plain mapping)."""
+
+
+NETWORK_OPTIONS = ("allow_remote", "allow_private_network")
+"""The options that let a renderer's resource policy reach the network; `export()` sets them for every job."""
+
+
+def with_network(renderer: type, options: Mapping[str, object] | None, *, allow_remote: bool,
+                 allow_private_network: bool) -> dict[str, object]:
+    """`options` plus the run-wide network switches that are on, for a renderer declaring them.
+
+    Only switches that are on are added (so a run without them hashes as before), and an explicit per-format
+    option wins; a renderer without these fields (JSON, most plugins) reads nothing remote and is left alone.
+    """
+    merged = dict(options or {})
+    declared = {f.name for f in dataclasses.fields(renderer)} if dataclasses.is_dataclass(renderer) else set()
+    for name, on in zip(NETWORK_OPTIONS, (allow_remote, allow_private_network), strict=True):
+        if on and name in declared:
+            merged.setdefault(name, True)
+    return merged
 
 
 def as_mapping(format: str, options: RendererOptions | Mapping[str, object] | None) -> dict[str, object]:

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
+import hashlib
 import json
 import os
 import signal
 import tempfile
 import time
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -24,9 +26,13 @@ from urllib.parse import urljoin
 from exporter import __version__, _scheduler, loader
 from exporter._worker import Outcome, Task, link_candidates
 from exporter.diagnostics import Diagnostic, Report
-from exporter.errors import ExporterError, OptionError, RenderError, SourceError
+from exporter.errors import ExporterError, OptionError, RenderError
+from exporter.feeds import FeedItem
+from exporter.limits import Limits, applied
 from exporter.manifest import AssetHasher, Entry, Manifest, folder_digest, sha256
 from exporter.model import Article, Collection
+from exporter.options import with_network
+from exporter.paths import inside, safe_name, safe_relative
 from exporter.registry import READERS, RENDERERS
 from exporter.themes import Theme
 
@@ -151,9 +157,9 @@ def discover(sources: Sequence[Path], out_dir: Path, *, include: Sequence[str] =
                         and not any(p.startswith(".") for p in relative.parts)
                         and out not in path.resolve().parents
                         and _selected(relative.as_posix(), include, exclude)):
-                    found.append((path, out_dir / relative.with_suffix("")))
+                    found.append((path, out_dir / safe_relative(relative.with_name(relative.stem))))
         else:
-            found.append((source, out_dir / source.with_suffix("").name))
+            found.append((source, out_dir / safe_name(source.stem)))
     return found
 
 
@@ -174,25 +180,32 @@ def plan(sources: Sequence[Path], formats: Sequence[str], out_dir: Path, *, comb
     for format in formats:
         suffix: str = getattr(RENDERERS.load(format), "suffix", f".{format}")
         if combine:
-            jobs.extend(Job(source=s, format=format, output=out_dir / f"{s.resolve().name}{suffix}", combine=True,
-                            reader=reader) for s in sources)
+            jobs.extend(Job(source=s, format=format, output=out_dir / f"{safe_name(s.resolve().name)}{suffix}",
+                            combine=True, reader=reader) for s in sources)
         else:
             jobs.extend(Job(source=s, format=format, output=base.with_name(base.name + suffix), reader=reader)
                         for s, base in discover(sources, out_dir, include=include, exclude=exclude))
-    seen: dict[Path, Job] = {}
+    seen: dict[str, Job] = {}
     for job in jobs:
-        if job.output in seen:
-            raise OptionError(f"{seen[job.output].source} and {job.source} would both write {job.output}; "
-                              "rename one or export them separately")
-        seen[job.output] = job
+        key = _collision_key(job.output)
+        if key in seen:
+            raise OptionError(f"{seen[key].source} and {job.source} would both write {job.output} (on Windows and "
+                              "macOS, names differing only in case are the same file); rename one or export them "
+                              "separately")
+        seen[key] = job
     return jobs
 
 
-def load_document(job: Job, report: Report) -> Article | Collection:
-    """The job's model: one article, or the folder as a collection."""
+def _collision_key(output: Path) -> str:
+    """The output as a case-insensitive file system sees it: sanitised names must also differ there."""
+    return unicodedata.normalize("NFC", str(output)).casefold()
+
+
+def load_document(job: Job, report: Report, limits: Limits | None = None) -> Article | Collection:
+    """The job's model: one article, or the folder as a collection (`limits`: the current ones by default)."""
     if job.combine:
-        return loader.load_collection(job.source, report=report)
-    return loader.load(job.source, format=job.reader, report=report)
+        return loader.load_collection(job.source, report=report, limits=limits)
+    return loader.load(job.source, format=job.reader, report=report, limits=limits)
 
 
 def _as_diagnostic(exc: ExporterError, job: Job) -> Diagnostic:
@@ -232,7 +245,8 @@ def export(sources: Sequence[str | Path], formats: str | Iterable[str], out_dir:
            jobs: int = 1, executor: Executor | None = None, include: Sequence[str] = (),
            exclude: Sequence[str] = (), force: bool = False, prune: bool = False, fail_fast: bool = False,
            timeout: float | None = DEFAULT_TIMEOUT, incremental: bool = True,
-           progress: Callable[[JobResult, int], None] | None = None) -> BatchReport:
+           progress: Callable[[JobResult, int], None] | None = None, allow_remote: bool = False,
+           allow_private_network: bool = False, limits: Limits | None = None) -> BatchReport:
     """Export every source to every format under `out_dir`; failures are reported, never raised per job.
 
     `site_url` is where `out_dir` will be published: renderers with a `site_url`/`base_url` option get it
@@ -241,6 +255,10 @@ def export(sources: Sequence[str | Path], formats: str | Iterable[str], out_dir:
     any `concurrent.futures.Executor` instead (a Dask client's `get_executor()`). With `incremental`, jobs
     whose inputs are unchanged since the manifest was written are skipped unless `force`. `progress` is called
     with each result and the number of planned jobs. Ctrl-C returns the report with `interrupted` set.
+    `allow_remote` lets every renderer fetch http(s) images from public addresses, `allow_private_network`
+    (with it) from private ones too; both are part of each job's options, so switching them rebuilds.
+    `limits` bound what one source may hold (`exporter.limits.Limits`; the defaults when None); changed
+    limits are part of every job's key, so raising one rebuilds what it affects.
     """
     started = time.perf_counter()
     out = Path(out_dir)
@@ -255,19 +273,24 @@ def export(sources: Sequence[str | Path], formats: str | Iterable[str], out_dir:
     hasher = AssetHasher()
     if prune:
         report.pruned.extend(manifest.prune({_name(j, out) for j in planned}))
-    common = [__version__, loaded.digest(), reader, site_url]
+    limits = limits or Limits()
+    common = [__version__, loaded.digest(), reader, site_url, *([limits.changed()] if limits.changed() else [])]
     pages = {j.source.resolve(): j.output.with_suffix(".html") for j in planned if not j.combine}
     batch = frozenset(pages)
+    feed_pages = sum(1 for j in planned if j.format == "html" and not j.combine)
+    feed_items: dict[int, FeedItem] = {}
     todo: list[tuple[Job, Task, str]] = []
     for job in planned:
         try:
-            data = b"" if job.combine else _read_source(job.source)
+            data = b"" if job.combine else loader.read_source(job.source, limits)
         except ExporterError as exc:
             report.results.append(JobResult(job=job, status="failed", diagnostics=(_as_diagnostic(exc, job),)))
             continue
-        job_options = dict(_with_site_url(job, (options or {}).get(job.format), site_url, out) or {})
+        job_options = with_network(RENDERERS.load(job.format),
+                                   _with_site_url(job, (options or {}).get(job.format), site_url, out),
+                                   allow_remote=allow_remote, allow_private_network=allow_private_network)
         suffix = job.output.suffix
-        links = {raw: str(PurePosixPath(raw).with_suffix(suffix))
+        links = {raw: _sibling(job, pages[(job.source.parent / raw).resolve()], suffix)
                  for raw in link_candidates(data, job.source, batch)} if data else {}
         if job.format == "epub" and site_url and links and "urls" not in job_options:
             # one EPUB per article: a sibling is outside the book, so its link goes to the sibling's web page
@@ -280,19 +303,24 @@ def export(sources: Sequence[str | Path], formats: str | Iterable[str], out_dir:
         if incremental and not force and manifest.unchanged(_name(job, out), key, hasher):
             report.results.append(JobResult(job=job, status="skipped"))
             continue
+        feed_path = _name(job, out) if job.format == "html" and not job.combine and feed_pages > 1 else ""
         todo.append((job, Task(source=str(job.source), data=data, format=job.format, theme=str(loaded.folders[0]),
-                               options=job_options, reader=reader, combine=job.combine, links=links), key))
+                               options=job_options, reader=reader, combine=job.combine, links=links,
+                               feed_path=feed_path, site_url=site_url, limits=limits), key))
     for result in report.results:
         if progress:
             progress(result, len(planned))
     todo.sort(key=lambda item: -len(item[1].data))  # biggest first: the long tail of a batch is its longest job
     keys = {id(job): key for job, _, key in todo}
+    this_run: dict[Path, bytes] = {}  # companion path → digest of what this run already put there
     last_save = time.monotonic()
 
     def finish(job: Job, outcome: Outcome) -> bool:
         nonlocal last_save
-        result = _store(job, outcome, out, manifest=manifest, hasher=hasher, key=keys[id(job)])
+        result = _store(job, outcome, out, manifest=manifest, hasher=hasher, key=keys[id(job)], this_run=this_run)
         report.results.append(result)
+        if outcome.feed is not None and result.status == "done":
+            feed_items[id(job)] = outcome.feed
         if outcome.pid:
             report.worker_rss[outcome.pid] = max(report.worker_rss.get(outcome.pid, 0), outcome.peak_rss)
         if progress:
@@ -302,6 +330,9 @@ def export(sources: Sequence[str | Path], formats: str | Iterable[str], out_dir:
             last_save = time.monotonic()
         return not (fail_fast and result.status == "failed")
 
+    if fail_fast and report.failed:  # a source that cannot even be read stops the batch before any render
+        report.results.extend(JobResult(job=job, status="cancelled") for job, _, _ in todo)
+        todo.clear()
     items = [(job, task) for job, task, _ in todo]
     try:
         left = set(map(id, _scheduler.run(items, finish, jobs=jobs, timeout=timeout, executor=executor)))
@@ -315,23 +346,16 @@ def export(sources: Sequence[str | Path], formats: str | Iterable[str], out_dir:
     order = {id(job): index for index, job in enumerate(planned)}
     report.results.sort(key=lambda r: order.get(id(r.job), -1))
     if not report.interrupted:
-        _write_feeds(report, loaded, out, site_url)
+        with applied(limits):  # unchanged pages are read again for the feeds, under the same limits
+            _write_feeds(report, loaded, out, site_url, feed_items)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _read_source(path: Path) -> bytes:
-    """The source's bytes (they travel to the worker), with the loader's size limit."""
-    try:
-        size = path.stat().st_size
-        if size > loader.MAX_SOURCE_BYTES:
-            raise SourceError(f"the file is {size:,} bytes; sources are limited to {loader.MAX_SOURCE_BYTES:,}",
-                              str(path))
-        return path.read_bytes()
-    except IsADirectoryError:
-        raise SourceError("is a folder, not a file", str(path)) from None
-    except OSError as exc:
-        raise SourceError(f"cannot be read: {exc.strerror}", str(path)) from None
+def _sibling(job: Job, page: Path, suffix: str) -> str:
+    """The relative URL from `job`'s output to another source's output in `suffix` (its name made safe, as
+    `discover` made it, so the link and the file agree)."""
+    return Path(os.path.relpath(page.with_suffix(suffix), job.output.parent)).as_posix()
 
 
 def _name(job: Job, out: Path) -> str:
@@ -340,7 +364,7 @@ def _name(job: Job, out: Path) -> str:
 
 
 def _store(job: Job, outcome: Outcome, out: Path, *, manifest: Manifest, hasher: AssetHasher,
-           key: str) -> JobResult:
+           key: str, this_run: dict[Path, bytes]) -> JobResult:
     """Write a finished job's files atomically, then record it in the manifest (never the other way round)."""
     name = _name(job, out)
     diagnostics = outcome.diagnostics
@@ -348,18 +372,21 @@ def _store(job: Job, outcome: Outcome, out: Path, *, manifest: Manifest, hasher:
         manifest.forget([name])
         return JobResult(job=job, status="failed", diagnostics=diagnostics, seconds=outcome.seconds)
     try:
-        write_atomically(job.output, outcome.data)
-        written = [name]
+        _write_inside(job.output, outcome.data, out)
+        names = [name]
         for relative, blob in sorted(outcome.companions.items()):
             target = _companion_path(job.output, relative)
-            write_atomically(target, blob)
-            written.append(_name(dataclasses.replace(job, output=target), out))
+            digest = hashlib.blake2b(blob, digest_size=16).digest()
+            if this_run.get(target) != digest:  # pages share the theme's fonts: write them once per run
+                _write_inside(target, blob, out)
+                this_run[target] = digest
+            names.append(_name(dataclasses.replace(job, output=target), out))
     except (OSError, ExporterError) as exc:
         manifest.forget([name])
         message = exc.message if isinstance(exc, ExporterError) else f"cannot write: {exc}"
         error = Diagnostic(level="error", code="job.write", message=message, path=str(job.output))
         return JobResult(job=job, status="failed", diagnostics=(*diagnostics, error), seconds=outcome.seconds)
-    manifest.record(name, Entry(key=key, source=str(job.source), outputs=written,
+    manifest.record(name, Entry(key=key, source=str(job.source), outputs=names,
                                 assets={path: hasher(path) for path in outcome.assets}))
     return JobResult(job=job, status="done", diagnostics=diagnostics, seconds=outcome.seconds)
 
@@ -379,6 +406,13 @@ def _with_site_url(job: Job, options: Mapping[str, object] | None, site_url: str
     return merged
 
 
+def _write_inside(path: Path, data: bytes, out: Path) -> None:
+    """`write_atomically`, refused when a symlinked folder inside `out` would carry the file outside it."""
+    if not inside(path, out):
+        raise RenderError(f"refusing to write {path}: it resolves outside the output folder {out} (a symlink?)")
+    write_atomically(path, data)
+
+
 def _companion_path(output: Path, relative: str) -> Path:
     """Where a companion file goes: next to `output`, and never outside its folder."""
     parts = PurePosixPath(relative).parts
@@ -387,7 +421,8 @@ def _companion_path(output: Path, relative: str) -> Path:
     return output.parent.joinpath(*parts)
 
 
-def _write_feeds(report: BatchReport, theme: Theme, out: Path, site_url: str) -> None:
+def _write_feeds(report: BatchReport, theme: Theme, out: Path, site_url: str,
+                 built: Mapping[int, FeedItem]) -> None:
     """Atom, RSS and JSON feeds when more than one article was exported to html (collections excluded).
 
     Unchanged pages count too (the feed lists the whole folder), but when no page changed and the feeds are
@@ -401,14 +436,19 @@ def _write_feeds(report: BatchReport, theme: Theme, out: Path, site_url: str) ->
         return
     from exporter import feeds
 
-    pages: list[tuple[Article, str]] = []
+    items: list[FeedItem] = []
     for result in done:
-        article = load_document(result.job, Report())
-        if isinstance(article, Article):
-            pages.append((article, result.job.output.relative_to(out).as_posix()))
+        item = built.get(id(result.job))
+        if item is None:  # an unchanged page: its entry was not built in this run
+            article = load_document(result.job, Report())
+            if not isinstance(article, Article):
+                continue
+            item = feeds.feed_item(article, _name(result.job, out), theme, site_url=site_url)
+        items.append(item)
     feed_report = Report(path=str(out))
-    for name, blob in feeds.batch_feeds(pages, theme, site_url=site_url, report=feed_report).items():
+    for name, blob in feeds.build_feeds(items, site_url=site_url, report=feed_report).items():
         write_atomically(out / name, blob)
     if len(feed_report):
-        report.results[-1] = dataclasses.replace(
-            report.results[-1], diagnostics=(*report.results[-1].diagnostics, *feed_report))
+        last = report.results.index(pages_html[-1])  # feeds come from the html pages: count their warnings there
+        report.results[last] = dataclasses.replace(
+            report.results[last], diagnostics=(*report.results[last].diagnostics, *feed_report))

@@ -23,6 +23,7 @@ from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from urllib.parse import quote
 
 from starlette.applications import Starlette
 from starlette.datastructures import UploadFile
@@ -45,6 +46,7 @@ from exporter.errors import (
     UnknownFormatError,
 )
 from exporter.loader import read_bytes
+from exporter.paths import safe_name
 from exporter.registry import READERS, RENDERERS
 from exporter.themes import Theme, theme_names
 
@@ -245,6 +247,13 @@ def _check_choice(value: str, allowed: tuple[str, ...], what: str) -> None:
         raise Problem(400, "Bad request", f"unknown {what} {value!r} (known: {', '.join(allowed) or 'none'})")
 
 
+def _attachment(name: str) -> str:
+    """`Content-Disposition` for a download: HTTP headers are Latin-1, so an ASCII `filename` for old clients
+    and the real (safe, UTF-8) name as RFC 6266's `filename*` (`Ђорђе.pdf` used to fail the response)."""
+    ascii_name = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "_" for c in name)
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
 def create_app(limits: Limits | None = None) -> Starlette:
     """The ASGI application (uvicorn, hypercorn or a test client can run it)."""
     service = Service(limits or Limits())
@@ -259,11 +268,9 @@ def create_app(limits: Limits | None = None) -> Starlette:
         upload = await service.parse(request, reader)
         data, report = await service.run(lambda: render_upload(upload, to, theme))
         renderer = RENDERERS.load(to)
-        stem = "".join(c for c in PurePosixPath(upload.article_name).stem if c.isalnum() or c in "-_.") or "article"
-        suffix = str(getattr(renderer, "suffix", ""))
+        name = safe_name(PurePosixPath(upload.article_name).stem or "article") + str(getattr(renderer, "suffix", ""))
         return Response(data, media_type=str(getattr(renderer, "media_type", "application/octet-stream")),
-                        headers={"Content-Disposition": f'attachment; filename="{stem}{suffix}"',
-                                 "X-Exporter-Warnings": str(len(report))})
+                        headers={"Content-Disposition": _attachment(name), "X-Exporter-Warnings": str(len(report))})
 
     async def formats(request: Request) -> Response:
         del request

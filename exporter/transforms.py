@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
+from exporter.bidi import balance_article
 from exporter.diagnostics import Report
 from exporter.model import (
     MAX_NESTING,
@@ -105,6 +106,10 @@ def limit_depth(article: Article, report: Report, max_depth: int = MAX_DEPTH) ->
     return dataclasses.replace(article, blocks=blocks)
 
 
-def standard(article: Article, report: Report) -> Article:
-    """The transforms every loaded article goes through, in order."""
-    return assign_heading_ids(limit_depth(article, report))
+def standard(article: Article, report: Report, *, max_depth: int = MAX_DEPTH) -> Article:
+    """The transforms every loaded article goes through, in order (`max_depth`: the `nesting` limit).
+
+    Bidi controls are balanced on the model rather than on the source text because a reader's character
+    references (`&#x202E;`) and a JSON source's escapes only become characters here.
+    """
+    return assign_heading_ids(balance_article(limit_depth(article, report, max_depth), report))

@@ -22,13 +22,14 @@ def watch(paths: Sequence[str | Path], run: Callable[[], BatchReport], out_dir: 
     `paths` are watched (sources, and a theme folder); changes inside `out_dir`, hidden files and `.part`
     files are ignored, so an output folder inside the source tree does not trigger itself. `iterations`
     bounds the number of runs (1 = only the initial export, for tests); `stop` ends the loop from another
-    thread. Returns the last report.
+    thread. A run stopped by Ctrl-C (`interrupted`) ends the watch too, so one Ctrl-C is always enough.
+    Returns the last report.
     """
     report = run()
     if on_report:
         on_report(report)
     runs = 1
-    if iterations is not None and runs >= iterations:
+    if report.interrupted or (iterations is not None and runs >= iterations):
         return report
     import watchfiles
 
@@ -46,6 +47,6 @@ def watch(paths: Sequence[str | Path], run: Callable[[], BatchReport], out_dir: 
         if on_report:
             on_report(report)
         runs += 1
-        if iterations is not None and runs >= iterations:
+        if report.interrupted or (iterations is not None and runs >= iterations):
             break
     return report

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from exporter import loader
 from exporter.cli import main
 from exporter.diagnostics import Report
 from exporter.errors import SourceError, UnknownFormatError
+from exporter.limits import Limits
 from exporter.loader import load, load_collection, loads, reader_name_for
 from exporter.model import Article, Collection, Heading, LeadImage, Paragraph, Person, inline_text
 from exporter.model_json import from_json, to_json
@@ -254,10 +254,9 @@ def test_folders_and_missing_files_are_source_errors(tmp_path: Path) -> None:
         load(tmp_path / "missing.txt")
 
 
-def test_oversized_sources_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(loader, "MAX_SOURCE_BYTES", 100)
-    with pytest.raises(SourceError, match="sources are limited to 100"):
-        load(LETTERS / "01-ferryman.txt")
+def test_oversized_sources_are_refused() -> None:
+    with pytest.raises(SourceError, match="sources are limited to 100 "):
+        load(LETTERS / "01-ferryman.txt", limits=Limits(source_bytes=100))
 
 
 def test_a_reader_crash_becomes_a_source_error(monkeypatch: pytest.MonkeyPatch) -> None:

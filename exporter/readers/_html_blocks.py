@@ -11,6 +11,8 @@ import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from exporter.errors import SourceError
+from exporter.limits import raise_hint
 from exporter.model import (
     Alignment,
     Aside,
@@ -34,7 +36,7 @@ from exporter.model import (
     Text,
     ThematicBreak,
 )
-from exporter.readers._html_dom import HEADINGS, Element, classes, elements, raw_text, text_of
+from exporter.readers._html_dom import HEADINGS, Element, classes, elements, line_of, raw_text, text_of
 from exporter.readers._html_inline import credit_text, is_blank, split_credit, starts_with_dash, strip_dash
 from exporter.readers._related import split_related
 
@@ -258,6 +260,7 @@ def table(conv: Converter, el: Element) -> list[Block]:
     if not head:
         while body and all(c.tag == "th" for c in elements(body[0])) and elements(body[0]):
             head.append(body.pop(0))
+    _check_size(conv, el, head + body + foot)
     header = [_row(conv, tr) for tr in head]
     rows = [_row(conv, tr) for tr in body + foot]
     width = max((len(r) for r in header + rows), default=0)
@@ -269,6 +272,18 @@ def table(conv: Converter, el: Element) -> list[Block]:
         next((r[i].align for r in (*header, *rows[:1]) if r[i].align), None) for i in range(width)]
     return [Table(header=tuple(map(tuple, header)), rows=tuple(map(tuple, rows)), caption=caption,
                   alignments=tuple(alignments) if any(alignments) else ())]
+
+
+def _check_size(conv: Converter, table_el: Element, trs: list[Element]) -> None:
+    """Refuse a table over the `table_cells` limit before converting it, counting the cells short rows are
+    padded with (one wide row would otherwise multiply every other row)."""
+    width = max((sum(min(_pixels(td.get("colspan")) or 1, MAX_SPAN) for td in elements(tr) if td.tag in ("td", "th"))
+                 for tr in trs), default=0)
+    limit = conv.limits.table_cells
+    if width * len(trs) > limit:
+        raise SourceError(f"the table starting here has {width * len(trs):,} cells ({len(trs):,} rows of "
+                          f"{width:,}), over the {limit:,}-cell limit; split it or {raise_hint('table_cells')}",
+                          conv.path, line_of(table_el))
 
 
 def _row(conv: Converter, tr: Element) -> list[TableCell]:

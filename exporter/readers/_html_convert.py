@@ -12,8 +12,9 @@ import re
 from dataclasses import dataclass, field
 
 from exporter.diagnostics import Report
+from exporter.errors import SourceError
+from exporter.limits import Limits, current, raise_hint
 from exporter.model import (
-    MAX_NESTING,
     Block,
     Code,
     Emphasis,
@@ -44,8 +45,6 @@ from exporter.readers._html_dom import (
 from exporter.readers._html_inline import BLOCK_BREAK, collapse, is_safe_url, plain, split_paragraphs, tidy
 from exporter.readers._related import split_related
 
-MAX_DEPTH = MAX_NESTING
-
 _WRAPPERS: dict[str, type[Emphasis | Strong | Strikethrough | Superscript | Subscript]] = {
     "em": Emphasis, "i": Emphasis, "cite": Emphasis, "dfn": Emphasis, "var": Emphasis,
     "strong": Strong, "b": Strong, "s": Strikethrough, "del": Strikethrough, "strike": Strikethrough,
@@ -72,6 +71,10 @@ class Converter:
     """Footnote reference (the `<sup>` or the `<a>`) → the element holding the note."""
     active: set[Element] = field(default_factory=set)
     depth: int = 0
+    limits: Limits = field(default_factory=current)
+    """The job's limits: `nesting` caps `depth`, `footnotes` the references, `table_cells` each table."""
+    references: int = 0
+    """Footnote references converted so far."""
     warned: set[str] = field(default_factory=set)
 
     def warn_once(self, code: str, key: str, message: str, el: Element) -> None:
@@ -134,8 +137,12 @@ class Converter:
     def _footnote(self, ref: Element) -> Inline:
         note = self.notes[ref]
         label = text_of(ref).strip("[]() ") or (note.get("id") or "")
-        if note in self.active or self.depth >= MAX_DEPTH:  # a loop or a chain of notes: keep the number
+        if note in self.active or self.depth >= self.limits.nesting:  # a loop or a chain: keep the number
             return Superscript(children=(Text(text=label),))
+        self.references += 1
+        if self.references > self.limits.footnotes:
+            raise SourceError(f"footnote {label!r} is one more than the {self.limits.footnotes:,} a source may "
+                              f"hold; split the source or {raise_hint('footnotes')}", self.path, line_of(ref))
         self.active.add(note)
         self.depth += 1
         try:
@@ -194,8 +201,8 @@ class Converter:
         """One block-level element; past the depth cap, what lies below is flattened to a paragraph."""
         if el in self.skip:
             return []
-        if self.depth >= MAX_DEPTH:
-            self.warn_once("html.too-deep", "block", f"elements nested more than {MAX_DEPTH} deep were "
+        if self.depth >= self.limits.nesting:
+            self.warn_once("html.too-deep", "block", f"elements nested more than {self.limits.nesting} deep were "
                            "flattened to plain text", el)
             text = text_of(el)
             return [Paragraph(children=(Text(text=text),))] if text else []
@@ -262,8 +269,8 @@ class Converter:
         """One element in running text."""
         if el in self.notes:
             return [self._footnote(el)]
-        if self.depth >= MAX_DEPTH:
-            self.warn_once("html.too-deep", "inline", f"elements nested more than {MAX_DEPTH} deep were "
+        if self.depth >= self.limits.nesting:
+            self.warn_once("html.too-deep", "inline", f"elements nested more than {self.limits.nesting} deep were "
                            "flattened to plain text", el)
             return [Text(text=collapse(raw_text(el)))]
         self.depth += 1

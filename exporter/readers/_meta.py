@@ -10,7 +10,7 @@ import datetime as dt
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePath
 from typing import Literal, cast, get_args
 
@@ -18,18 +18,20 @@ import yaml
 
 from exporter.diagnostics import Report
 from exporter.errors import SourceError
+from exporter.limits import current, raise_hint
 from exporter.model import Correction, Identifiers, JsonValue, LeadImage, Metadata, Person, Role
+from exporter.readers._text import without_illegal
 
 MAX_ALIASES = 100
 """YAML aliases allowed in one front matter: enough for any real use."""
 MAX_NODES = 10_000
 """Values front matter may expand to once aliases are followed: a "billion laughs" nests few aliases deeply."""
-MAX_TITLE = 500
-"""Longest title kept whole; longer ones are cut with a warning (they break page layouts and file names)."""
 
 _LOADER = yaml.SafeLoader
-"""The pure-Python safe loader: libyaml's is faster, but its marks for an unclosed `[` point past the end of
-the front matter instead of at the line that needs fixing."""
+"""The pure-Python safe loader, for front matter that fails: libyaml's marks for an unclosed `[` point past
+the end of the front matter instead of at the line that needs fixing."""
+_FAST_LOADER: type[yaml.SafeLoader] | None = getattr(yaml, "CSafeLoader", None)
+"""libyaml's safe loader (about 5x faster) when PyYAML was built with it; tried first, the pure one reports."""
 _FENCES = {"---": ("yaml", ("---", "...")), "+++": ("toml", ("+++",))}
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 
@@ -79,8 +81,25 @@ def parse_metadata_file(text: str, path: str, syntax: Literal["yaml", "toml"]) -
 
 
 def _parse_yaml(source: str, path: str, first_line: int = 2) -> tuple[dict[str, object], dict[str, int]]:
+    if _FAST_LOADER is not None:
+        try:
+            return _compose_and_check(_FAST_LOADER, source, path, first_line)
+        except (SourceError, yaml.YAMLError, ValueError):
+            pass  # parse again with the pure loader: same verdict, better line and column in the message
+    return _compose_and_check(_LOADER, source, path, first_line)
+
+
+def _compose_and_check(loader_class: type[yaml.SafeLoader], source: str, path: str,
+                       first_line: int) -> tuple[dict[str, object], dict[str, int]]:
     offset = first_line  # file line of the source's first line (the opening fence is line 1)
-    loader = _LOADER(source)
+    try:
+        loader = loader_class(source)  # the pure loader checks every character here, before any parsing
+    except yaml.reader.ReaderError as exc:  # C1 controls and DEL: text XML allows but YAML does not
+        line = source.count("\n", 0, exc.position) + offset
+        column = exc.position - (source.rfind("\n", 0, exc.position) + 1) + 1
+        raise SourceError(f"invalid YAML front matter: U+{exc.character:04X} is a control character YAML does "
+                          "not allow; delete it (or quote the value and write it as an escape)",
+                          path, line, column) from None
     try:
         # One parse: compose the node graph (aliases stay shared references, so this is linear), check it,
         # then construct values from the same graph.
@@ -385,8 +404,31 @@ def slugify_title(title: str) -> str:
     return slugify(title, allow_unicode=True, max_length=80, word_boundary=True) or "article"
 
 
+def cut_title(title: str, limit: int, *, report: Report, path: str, line: int = 0) -> str:
+    """`title`, or at most `limit` characters of it cut at a word and ended with "…", after a warning.
+
+    Cut rather than refused: an over-long title is an editing slip (a paragraph pasted into the title field)
+    that must not stop the story going out, while printed in full it would fill a PDF page and every
+    running head.
+    """
+    if len(title) <= limit:
+        return title
+    cut = title[:max(limit - 1, 1)]
+    space = cut.rfind(" ")
+    if not title[len(cut)].isspace() and space > len(cut) * 0.6:  # mid-word: back to the last space
+        cut = cut[:space]
+    report.warn("meta.title-too-long", f"title is {len(title):,} characters; cut to {limit:,} "
+                f"({raise_hint('title_chars')})", path=path, line=line)
+    return cut.rstrip(" ,.;:-–—") + "…"
+
+
 def build_metadata(front: FrontMatter, *, path: str, report: Report, fallback_title: str = "") -> Metadata:
     """Validate front matter into `Metadata`; unknown keys go to `extra`, faults raise `SourceError`."""
+    removed = [0]
+    front = replace(front, data=cast("dict[str, object] | None", without_illegal(front.data, removed)))
+    if removed[0]:
+        report.warn("source.control-characters", f"removed {removed[0]} escaped control character(s) that XML "
+                    "forbids from the front matter", path=path)
     check = _Checker(front, path, report)
     raw = dict(front.data or {})
     fields: dict[str, object] = {}
@@ -428,11 +470,8 @@ def build_metadata(front: FrontMatter, *, path: str, report: Report, fallback_ti
     if not title:
         title = PurePath(path).stem.replace("-", " ").replace("_", " ").strip() or "Untitled"
         report.warn("meta.no-title", f"no title in front matter or text; using the file name {title!r}", path=path)
-    if len(title) > MAX_TITLE:
-        report.warn("meta.title-too-long", f"title is {len(title)} characters; cut to {MAX_TITLE}",
-                    path=path, line=front.key_lines.get("title", 0))
-        title = title[:MAX_TITLE].rstrip() + "…"
-    fields["title"] = title
+    fields["title"] = title = cut_title(title, current().title_chars, report=report, path=path,
+                                        line=front.key_lines.get("title", 0))
     fields["slug"] = slugify_title(cast(str, fields.get("slug") or title))
     return Metadata(
         authors=tuple(people),

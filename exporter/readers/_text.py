@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import unicodedata
 
 from exporter.diagnostics import Report
 from exporter.errors import SourceError
@@ -74,26 +75,44 @@ def _looks_binary(data: bytes) -> bool:
 
 
 _COMMON_CODEPAGES = ("cp1252", "latin_1", "cp1251", "cp1250", "iso8859_15")
+CHAOS_MARGIN = 0.1
+"""How much more "chaos" (charset_normalizer's mess score) a code page may show and still be preferred: on a
+short file the score is noise (one French sentence in latin-1 scores 0.08 as cp1252 and 0.0 as cp1257)."""
 
 
 def _detect(data: bytes, path: str, line: int, report: Report) -> str:
     from charset_normalizer import from_bytes  # only for the rare non-UTF-8 file
 
-    matches = from_bytes(data)
-    best = matches.best()
-    if best is None:
+    matches = list(from_bytes(data))
+    if not matches:
         raise SourceError("the file is neither UTF-8 nor any text encoding that can be recognised", path, line)
-    # The detector often cannot tell single-byte code pages apart (equal chaos and coherence); among such
-    # ties, the code page most newsroom systems wrote is the likeliest, so prefer it.
-    tied = [m for m in matches if m.chaos == best.chaos and m.coherence == best.coherence]
-    best = next((m for name in _COMMON_CODEPAGES for m in tied if m.encoding == name), best)
+    # The detector often cannot tell single-byte code pages apart on short text, so every candidate close to
+    # its best is judged by how a reader would: letters from one alphabet, no stray symbols inside words;
+    # then the code page most newsroom systems wrote.
+    floor = min(m.chaos for m in matches)
+    candidates = [(encoding, str(m)) for m in matches if m.chaos <= floor + CHAOS_MARGIN
+                  for encoding in m.could_be_from_charset]
+    encoding, text = min(candidates, key=lambda c: (*_implausibility(c[1]), _preference(c[0])))
     report.warn(
         "source.encoding",
-        f"not valid UTF-8 (first bad byte on line {line}); read as {best.encoding}: save it as UTF-8 to be sure",
+        f"not valid UTF-8 (first bad byte on line {line}); read as {encoding}: save it as UTF-8 to be sure",
         path=path,
         line=line,
     )
-    return str(best)
+    return text
+
+
+def _implausibility(text: str) -> tuple[int, int]:
+    """(symbols stuck to letters, alphabets mixed) in a decoding: `za¿ó³æ` or `Genčve … déją` give a wrong
+    code page away, `Genève … déjà` does not. Alphabets are counted as 128-code-point blocks of letters."""
+    stray = sum(1 for i, c in enumerate(text) if ord(c) > 127 and unicodedata.category(c)[0] in "SNC"
+                and any(n.isalpha() for n in text[max(i - 1, 0):i] + text[i + 1:i + 2]))
+    blocks = {ord(c) >> 7 for c in text if ord(c) > 127 and c.isalpha()}
+    return stray, len(blocks)
+
+
+def _preference(encoding: str) -> int:
+    return _COMMON_CODEPAGES.index(encoding) if encoding in _COMMON_CODEPAGES else len(_COMMON_CODEPAGES)
 
 
 def _strip_illegal(text: str, path: str, report: Report) -> str:
@@ -111,3 +130,23 @@ def _strip_illegal(text: str, path: str, report: Report) -> str:
         column=column,
     )
     return _XML_ILLEGAL.sub("", text)
+
+
+def without_illegal(value: object, removed: list[int]) -> object:
+    """Parsed data (JSON, YAML front matter) with characters XML forbids taken out of every string; `removed[0]`
+    counts them. Escapes (`\\u0000`, `\\ud83d\\ude00`) get past `decode_source`, which sees only raw characters;
+    an escaped surrogate pair is joined into the character it stands for (PyYAML leaves it as two halves)."""
+    if isinstance(value, str):
+        if _SURROGATE.search(value):
+            value = value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
+        cleaned, count = _XML_ILLEGAL.subn("", value)
+        removed[0] += count
+        return cleaned
+    if isinstance(value, list):
+        return [without_illegal(v, removed) for v in value]
+    if isinstance(value, dict):
+        return {without_illegal(k, removed): without_illegal(v, removed) for k, v in value.items()}
+    return value
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")

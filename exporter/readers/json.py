@@ -10,7 +10,7 @@ from exporter.diagnostics import Report
 from exporter.errors import SourceError
 from exporter.model import Article
 from exporter.model_json import ModelDataError, from_data
-from exporter.readers._text import _XML_ILLEGAL, decode_source
+from exporter.readers._text import decode_source, without_illegal
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -28,7 +28,7 @@ class JsonReader:
         except json.JSONDecodeError as exc:
             raise SourceError(f"invalid JSON: {exc.msg}", path, exc.lineno, exc.colno) from None
         removed = [0]
-        parsed = _without_illegal(parsed, removed)
+        parsed = without_illegal(parsed, removed)
         if removed[0]:
             report.warn("source.control-characters",
                         f"removed {removed[0]} escaped control character(s) that XML forbids", path=path)
@@ -39,17 +39,3 @@ class JsonReader:
         if not isinstance(doc, Article):
             raise SourceError("this JSON holds a collection; load it with load_collection or --combine", path)
         return doc if doc.source else Article(metadata=doc.metadata, blocks=doc.blocks, source=path)
-
-
-def _without_illegal(value: object, removed: list[int]) -> object:
-    """The parsed JSON with characters XML forbids taken out of every string (escapes like `\\u0000` get past
-    `decode_source`, which sees only raw characters); `removed[0]` counts them."""
-    if isinstance(value, str):
-        cleaned, count = _XML_ILLEGAL.subn("", value)
-        removed[0] += count
-        return cleaned
-    if isinstance(value, list):
-        return [_without_illegal(v, removed) for v in value]
-    if isinstance(value, dict):
-        return {_without_illegal(k, removed): _without_illegal(v, removed) for k, v in value.items()}
-    return value

@@ -25,6 +25,7 @@ from mdit_py_plugins.superscript import superscript_plugin
 
 from exporter.diagnostics import Report
 from exporter.errors import ExporterError, SourceError
+from exporter.limits import Limits, current, raise_hint
 from exporter.model import (
     MAX_NESTING,
     Alignment,
@@ -55,10 +56,15 @@ from exporter.readers._meta import FrontMatter, build_metadata, split_front_matt
 from exporter.readers._text import decode_source
 
 MAX_DEPTH = MAX_NESTING
+"""The default `nesting` limit (`exporter.limits`): lists, quotes and asides deeper than this are flattened."""
 MAX_NOTE_DEPTH = 3
 """Footnotes inside footnotes followed this deep; a deeper (or circular) reference stays as text."""
-_MAX_NESTING = 2 * MAX_DEPTH + 20
-"""markdown-it's own limit (a list level is two token levels); it silently drops what lies deeper."""
+
+
+def _parser_nesting(depth: int) -> int:
+    """markdown-it's own limit for a `nesting` limit (a list level is two token levels); it silently drops
+    what lies deeper, so it sits well past the point where the builder flattens."""
+    return 2 * depth + 20
 
 PULL_QUOTES = frozenset({"pull-quote", "pullquote", "pull_quote"})
 """Fenced-div names that make a `PullQuote`."""
@@ -87,9 +93,11 @@ class MarkdownReader:
     def read(self, data: bytes, *, path: str, report: Report) -> Article:
         """Decode, split front matter, parse the body; a leading `# Heading` is the title if none is given."""
         front = split_front_matter(decode_source(data, path, report), path)
-        builder = _Builder(path=path, offset=front.body_line, report=report)
+        limits = current()
+        builder = _Builder(path=path, offset=front.body_line, report=report, limits=limits)
         try:
-            blocks = builder.build(front.body, _parser(self.typographer))
+            body = _collapse_markers(front.body, limits.nesting + 5)
+            blocks = builder.build(body, _parser(self.typographer, limits.nesting))
         except ExporterError:
             raise
         except RecursionError:
@@ -135,14 +143,65 @@ class _Parser(MarkdownIt):
 
 
 @functools.cache
-def _parser(typographer: bool) -> MarkdownIt:
+def _parser(typographer: bool, nesting: int = MAX_DEPTH) -> MarkdownIt:
     """One configured parser per option set and process: building one costs far more than a small parse."""
-    md = _Parser("commonmark", {"typographer": typographer, "maxNesting": _MAX_NESTING})
+    md = _Parser("commonmark", {"typographer": typographer, "maxNesting": _parser_nesting(nesting)})
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
     md.use(footnote_plugin).use(deflist_plugin).use(superscript_plugin).use(sub_plugin)
     md.use(container_plugin, name="div", validate=lambda params, _markup: _container_name(params) != "")
     md.core.ruler.before("inline", "heading_attributes", _heading_attributes)
+    md.core.ruler.before("inline", "table_limit", _table_limit)
     return md
+
+
+class _TableTooLarge(Exception):
+    """Raised out of the parser by `_table_limit`; the builder turns it into a `SourceError` with the path."""
+
+    def __init__(self, line: int, cells: int, limit: int) -> None:
+        super().__init__(line, cells, limit)
+        self.line, self.cells, self.limit = line, cells, limit
+
+
+def _table_limit(state: StateCore) -> None:
+    """Refuse a table over the `table_cells` limit (`state.env["limits"]`) before its cells' inline markup is
+    parsed, which is half the cost of reading a huge table."""
+    limits = state.env.get("limits") if isinstance(state.env, dict) else None
+    limit = limits.table_cells if isinstance(limits, Limits) else current().table_cells
+    start, cells = 0, 0
+    for token in state.tokens:
+        if token.type == "table_open":
+            start, cells = token.map[0] if token.map else 0, 0
+        elif token.type in ("th_open", "td_open"):
+            cells += 1
+            if cells > limit:
+                raise _TableTooLarge(start, cells, limit)
+
+
+_MARKER = re.compile(r"[ \t]{0,3}(?:>|[*+-](?=[ \t])|\d{1,9}[.)](?=[ \t]))[ \t]?")
+_MARKED_LINE = re.compile(r"^[ \t]{0,3}(?:>|[*+-][ \t]|\d{1,9}[.)][ \t])", re.MULTILINE)
+
+
+def _collapse_markers(body: str, keep: int) -> str:
+    """Lines that open more than `keep` quotes or lists at once (`> > > … x`, `- - - … x`) lose the extra markers.
+
+    markdown-it stops at its nesting limit and skips everything after that point, the rest of the file
+    included; cut down here, the line is read (and flattened past the `nesting` limit, with a warning) and
+    nothing after it is lost. Lines with fewer markers, which is every real line, are untouched.
+    """
+    if _MARKED_LINE.search(body) is None:
+        return body
+    lines = body.split("\n")
+    for index, line in enumerate(lines):
+        if not _MARKED_LINE.match(line):
+            continue
+        position, count, cut = 0, 0, 0
+        while (found := _MARKER.match(line, position)) and found.end() > position:
+            position, count = found.end(), count + 1
+            if count == keep:
+                cut = position
+        if count > keep:
+            lines[index] = line[:cut] + line[position:]
+    return "\n".join(lines)
 
 
 def _container_name(info: str) -> str:
@@ -185,10 +244,13 @@ def _heading_attributes(state: StateCore) -> None:
 class _Builder:
     """Walks one token stream; each container method consumes tokens up to and including its close."""
 
-    def __init__(self, *, path: str, offset: int, report: Report) -> None:
+    def __init__(self, *, path: str, offset: int, report: Report, limits: Limits) -> None:
         self.path = path
         self.offset = offset
         self.report = report
+        self.limits = limits
+        self.references = 0
+        """Footnote references converted so far, against the `footnotes` limit."""
         self.line = 0
         """File line of the last block token seen, for errors raised from deep inside."""
         self.tokens: list[Token] = []
@@ -199,8 +261,12 @@ class _Builder:
         self.warned: set[str] = set()
 
     def build(self, body: str, md: MarkdownIt) -> list[Block]:
-        env: dict[str, object] = {}
-        self.tokens = tokens = md.parse(body, env)
+        env: dict[str, object] = {"limits": self.limits}
+        try:
+            self.tokens = tokens = md.parse(body, env)
+        except _TableTooLarge as exc:
+            raise SourceError(f"the table starting here has more than {exc.limit:,} cells; split it or "
+                              f"{raise_hint('table_cells')}", self.path, exc.line + self.offset) from None
         end = next((i for i in range(len(tokens) - 1, -1, -1) if tokens[i].type == "footnote_block_open"),
                    len(tokens))
         self.notes = {t.meta["id"]: i + 1 for i, t in enumerate(tokens[end:], end)
@@ -386,24 +452,29 @@ class _Builder:
         return tuple(cells), i + 1
 
     def too_deep(self, token: Token, depth: int, levels: int) -> bool:
-        """True (after one warning) when a container is past `MAX_DEPTH` and must be flattened.
+        """True (after one warning) when a container is past the `nesting` limit and must be flattened.
 
         `levels` is how many token levels the container opens before its content (a list two: list, item);
         at markdown-it's own limit that content was never parsed, which deserves its own warning.
         """
-        if token.level + levels >= _MAX_NESTING:
+        nesting = self.limits.nesting
+        if token.level + levels >= _parser_nesting(nesting):
             self.warn_once("markdown.too-deep-dropped", "content nested more than about "
-                           f"{_MAX_NESTING // 2} lists deep cannot be parsed and was dropped")
-        if depth < MAX_DEPTH:
+                           f"{_parser_nesting(nesting) // 2} lists deep cannot be parsed and was dropped")
+        if depth < nesting:
             return False
         self.warn_once("markdown.too-deep",
-                       f"lists or quotes nested deeper than {MAX_DEPTH} levels were flattened")
+                       f"lists or quotes nested deeper than {nesting} levels were flattened")
         return True
 
     def footnote(self, ref: Token) -> Inline:
         """The note at a reference: its definition's blocks, converted once and shared by every reference."""
         note_id: int = ref.meta["id"]
         label = str(ref.meta.get("label") or "")
+        self.references += 1
+        if self.references > self.limits.footnotes:
+            raise SourceError(f"footnote [^{label}] is one more than the {self.limits.footnotes:,} a source may "
+                              f"hold; split the source or {raise_hint('footnotes')}", self.path, self.line)
         if note_id not in self.done:
             start = self.notes.get(note_id)
             if start is None or note_id in self.active or len(self.active) >= MAX_NOTE_DEPTH:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import os
 import posixpath
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,11 +12,9 @@ from urllib.parse import unquote, urlsplit
 
 from exporter.diagnostics import Report
 from exporter.html_body import ImageRef
-from exporter.resources import ResourcePolicy, image_size, media_type
+from exporter.resources import ResourcePolicy, image_refused, image_size, media_type
+from exporter.svg import checked_svg
 from exporter.urls import safe_url
-
-_SVG_DROP = {"script", "foreignObject", "iframe", "object", "embed", "audio", "video"}
-_HREF = re.compile(r"^\s*(#|$)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,41 +38,13 @@ _SUFFIXES = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif", "im
 """EPUB 3.3 core image media types → the suffix stored in the package."""
 
 
-def clean_svg(data: bytes) -> bytes | None:
-    """The SVG without scripts, event handlers, foreign content or external references; None if unparsable.
-
-    An SVG is a document that can run code and fetch URLs; a book must do neither, and EPUBCheck rejects
-    remote resources that are not declared.
-    """
-    from lxml import etree
-
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True, remove_pis=True)
-    try:
-        root = etree.fromstring(data, parser)
-    except etree.XMLSyntaxError:
-        return None
-    for element in list(root.iter()):
-        if not isinstance(element.tag, str):
-            continue
-        if etree.QName(element).localname in _SVG_DROP:
-            parent = element.getparent()
-            if parent is not None:
-                parent.remove(element)
-            continue
-        for name in list(element.attrib):
-            local = etree.QName(name).localname
-            value = element.attrib[name]
-            if local.lower().startswith("on") or (local == "href" and not _HREF.match(value)):
-                del element.attrib[name]
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
-
-
 @dataclass
 class ImageStore:
     """Images of one book, deduplicated by content, each stored once under a name derived from its hash."""
 
     report: Report
-    policy: ResourcePolicy = field(default_factory=ResourcePolicy)
+    policy: ResourcePolicy
+    """The render's policy: the only way an image's bytes get into the book."""
     images: dict[str, PackedImage] = field(default_factory=dict)
     """By content hash, in first-use order."""
 
@@ -87,9 +56,8 @@ class ImageStore:
             return None
         suffix = _SUFFIXES[kind]
         if kind == "image/svg+xml":
-            cleaned = clean_svg(data)
+            cleaned = checked_svg(data, src=src, source=source, report=self.report)
             if cleaned is None:
-                self.report.warn("image.unsupported", f"{src}: SVG that is not well-formed XML", path=source)
                 return None
             data = cleaned
         digest = hashlib.sha256(data).hexdigest()
@@ -102,7 +70,9 @@ class ImageStore:
     def add(self, src: str, *, source: str) -> PackedImage | None:
         """Read `src` (relative to `source`) through the policy and store it; None (reported) when refused."""
         data = self.policy.read(src, source=source, report=self.report)
-        return None if data is None else self.add_bytes(data, source=source, src=src)
+        if data is None or image_refused(data, src=src, source=source, report=self.report):
+            return None  # a bomb would take down the reader's e-book app, a damaged image shows as a hole
+        return self.add_bytes(data, source=source, src=src)
 
     def resolver(self, source: str, prefix: str) -> Callable[[str], ImageRef | None]:
         """html_body's image callback for one chapter: `prefix` is the way from the chapter to the package root."""
@@ -115,7 +85,10 @@ class ImageStore:
 
 
 def _key(path: str | Path) -> str:
-    return os.path.normcase(str(Path(path).resolve()))
+    try:
+        return os.path.normcase(str(Path(path).resolve()))
+    except (OSError, RuntimeError, ValueError):  # a NUL (`%00`) or a symlink loop: no source can match it
+        return os.path.normcase(str(path))
 
 
 def link_resolver(source: str, chapters: Mapping[str, str], urls: Mapping[str, str], report: Report, *,

@@ -1,8 +1,10 @@
-"""WeasyPrint's door to the outside world, narrowed to the source folder and the theme's folders.
+"""WeasyPrint's door to the outside world, narrowed to the source folder, the theme's folders and the policy.
 
 A source is untrusted input: an image path like `../../etc/passwd` or `http://169.254.169.254/` must not be
-read while rendering. Every URL WeasyPrint asks for (images, fonts, stylesheets) comes through here; what is
-refused becomes a `resource.refused` warning naming the source, and WeasyPrint carries on without it.
+read while rendering. Every URL WeasyPrint asks for (images, fonts, stylesheets, an SVG's own references)
+comes through here: `file:` URLs are served from the roots, http(s) URLs only through the render's
+`ResourcePolicy` (so WeasyPrint never opens a connection itself), `data:` as is, anything else never. What is
+refused becomes a warning naming the source, and WeasyPrint carries on without it.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from urllib.request import url2pathname
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from exporter.diagnostics import Report
+from exporter.resources import ResourcePolicy, image_refused, media_type
+from exporter.svg import checked_svg
 
 MAX_RESOURCE_BYTES = 64 * 1024 * 1024
 """Largest file handed to WeasyPrint; bigger ones are refused rather than exhausting a worker."""
@@ -28,15 +32,15 @@ def inside(path: Path, roots: Iterable[Path]) -> bool:
 
 
 class GuardedFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint ships no type hints
-    """A `URLFetcher` that reads local files under `roots` only, and the network only when allowed."""
+    """A `URLFetcher` that reads local files under `roots` only, and the network only through `policy`."""
 
-    def __init__(self, roots: Iterable[Path], report: Report, *, source: str = "", allow_remote: bool = False,
-                 timeout: int = 10) -> None:
-        super().__init__(timeout=timeout, allowed_protocols=("file", "data", "http", "https"))
+    def __init__(self, roots: Iterable[Path], report: Report, *, source: str = "",
+                 policy: ResourcePolicy | None = None) -> None:
+        super().__init__(allowed_protocols=("data",))  # WeasyPrint's own fetching serves data: URLs alone
         self.roots = tuple(dict.fromkeys(Path(r).resolve() for r in roots))
         self.report = report
         self.source = source
-        self.allow_remote = allow_remote
+        self.policy = policy if policy is not None else ResourcePolicy()
         self._refused: set[str] = set()
 
     def refuse(self, url: str, why: str) -> ValueError:
@@ -48,13 +52,13 @@ class GuardedFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint ships no t
 
     def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
         """Serve `url` if the policy allows it; raise (after a warning) otherwise."""
+        if not isinstance(url, str) or not url:  # an SVG `<image>` whose reference was cleaned away: nothing to say
+            raise ValueError("no URL")
         scheme = urlsplit(url).scheme.lower()
         if scheme == "data":
             return super().fetch(url, headers)
         if scheme in ("http", "https"):
-            if not self.allow_remote:
-                raise self.refuse(url, "remote resource not fetched (allow_remote is off)")
-            return super().fetch(url, headers)
+            return self._remote(url)
         if scheme != "file":
             raise self.refuse(url, f"{scheme or 'relative'} URLs are not allowed")
         path = Path(url2pathname(unquote(urlsplit(url).path)))
@@ -67,5 +71,35 @@ class GuardedFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint ships no t
         except OSError as exc:
             self.report.warn("resource.missing", f"cannot read {path.name}: {exc.strerror}", path=self.source)
             raise ValueError(f"missing: {url}") from None
-        media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return URLFetcherResponse(path.resolve().as_uri(), data, {"Content-Type": media_type})
+        data = self.inert(url, data)
+        self.check_image(url, data, path.name)
+        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(path.resolve().as_uri(), data, {"Content-Type": kind})
+
+    def inert(self, url: str, data: bytes) -> bytes:
+        """SVG bytes cleaned by `exporter.svg` (WeasyPrint would follow their references); anything else as is."""
+        if media_type(data) != "image/svg+xml":
+            return data
+        cleaned = checked_svg(data, src=url, source=self.source, report=self.report)
+        if cleaned is None:
+            raise ValueError(f"invalid SVG: {url}")
+        return cleaned
+
+    def _remote(self, url: str) -> URLFetcherResponse:
+        """An http(s) URL read through the policy, which reports (once per URL) why it could not be."""
+        if url in self._refused:
+            raise ValueError(f"refused: {url}")
+        data = self.policy.read(url, source=self.source, report=self.report)
+        if data is None:
+            self._refused.add(url)
+            raise ValueError(f"refused: {url}")
+        self.check_image(url, data, url)
+        kind = media_type(data) or mimetypes.guess_type(urlsplit(url).path)[0] or "application/octet-stream"
+        return URLFetcherResponse(url, self.inert(url, data), {"Content-Type": kind})
+
+    def check_image(self, url: str, data: bytes, name: str) -> None:
+        """Refuse, after one `image.too-large` or `image.unreadable` warning, a raster image WeasyPrint must not
+        decode: a decompression bomb would exhaust the worker before WeasyPrint noticed (alt text is printed)."""
+        if url in self._refused or image_refused(data, src=name, source=self.source, report=self.report):
+            self._refused.add(url)
+            raise ValueError(f"refused: {url}")

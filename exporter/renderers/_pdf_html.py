@@ -1,7 +1,8 @@
 """The print document as HTML: the shared body in the theme's `print.html.j2`, plus everything around it.
 
 Print differs from the web page only where paper differs: footnotes float to the page bottom, images are
-absolute `file:` URLs checked against the resource policy, the head carries what becomes PDF metadata, and
+absolute `file:` URLs checked against the resource policy (http(s) ones, when the policy allows them, are
+fetched through it by `_pdf_fetch`), the head carries what becomes PDF metadata, and
 a collection gains a cover and a table of contents whose page numbers WeasyPrint fills in
 (`target-counter`). The body itself comes from `exporter.html_body`, so the three HTML-based formats agree.
 """
@@ -20,8 +21,9 @@ from exporter.html_body import BodyOptions, ImageRef
 from exporter.html_context import article_context, direction, format_date, labels, modified
 from exporter.identity import document_authors
 from exporter.model import Article, Collection, Metadata
-from exporter.resources import ResourcePolicy
+from exporter.resources import ResourcePolicy, is_remote
 from exporter.themes import Theme
+from exporter.urls import safe_url
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -32,20 +34,16 @@ class ImageMapper:
     """The article's source path (images are relative to its folder)."""
     report: Report
     """Where refusals go."""
-    allow_remote: bool = False
-    """Keep http(s) URLs (the fetcher then downloads them)."""
+    policy: ResourcePolicy
+    """The render's policy: local images are located through it, remote ones fetched through it."""
 
     def __call__(self, src: str) -> ImageRef | None:
-        """A `file:` URL for an allowed local image, the URL itself for an allowed remote one, else None."""
-        if self.allow_remote and src.lower().startswith(("http://", "https://")):
-            return ImageRef(src)
-        found = ResourcePolicy().locate(src, source=self.source, report=self.report)
+        """A `file:` URL for an allowed local image, the URL itself for a remote one the policy may fetch (the
+        fetcher then reads it through the same policy, which still checks the address), else None."""
+        if self.policy.allow_remote and is_remote(src):
+            return ImageRef(src.strip())
+        found = self.policy.locate(src, source=self.source, report=self.report)
         return ImageRef(found.as_uri()) if found is not None else None
-
-
-def _link(url: str) -> str | None:
-    lowered = url.strip().lower()
-    return None if lowered.startswith(("javascript:", "vbscript:", "data:", "file:")) else url
 
 
 def _sanitizer(images: Callable[[str], ImageRef | None]) -> Callable[[str], str] | None:
@@ -73,12 +71,12 @@ def _w3c(value: dt.date | dt.datetime) -> str:
     return value.isoformat()
 
 
-def print_article(article: Article, *, report: Report, allow_remote: bool, publication: str, running_head: str,
-                  prefix: str) -> dict[str, object]:
+def print_article(article: Article, *, report: Report, policy: ResourcePolicy, publication: str,
+                  running_head: str, prefix: str) -> dict[str, object]:
     """The shared article context (what `_header`/`_footer` print) plus what paper adds: the running heads."""
     meta = article.metadata
-    images = ImageMapper(source=article.source, report=report, allow_remote=allow_remote)
-    options = BodyOptions(footnotes="float", link=_link, image=images, raw_html=_sanitizer(images),
+    images = ImageMapper(source=article.source, report=report, policy=policy)
+    options = BodyOptions(footnotes="float", link=safe_url, image=images, raw_html=_sanitizer(images),
                           id_prefix=prefix)
     context = article_context(article, body_options=options, report=report, publisher=publication)
     verso = {"section": meta.section or publication, "publication": publication or meta.section}.get(running_head, "")
@@ -86,14 +84,14 @@ def print_article(article: Article, *, report: Report, allow_remote: bool, publi
     return context
 
 
-def document_context(doc: Article | Collection, theme: Theme, *, report: Report, allow_remote: bool,
+def document_context(doc: Article | Collection, theme: Theme, *, report: Report, policy: ResourcePolicy,
                      running_head: str) -> dict[str, Any]:
     """The whole template context: head metadata, optional cover and contents, and the articles."""
     meta = doc.metadata
     articles = doc.articles if isinstance(doc, Collection) else (doc,)
     publication = meta.publisher or (meta.title if isinstance(doc, Collection) else "")
     many = len(articles) > 1 or isinstance(doc, Collection)
-    contexts = [print_article(a, report=report, allow_remote=allow_remote, publication=publication,
+    contexts = [print_article(a, report=report, policy=policy, publication=publication,
                               running_head=running_head, prefix=f"a{i}-" if many else "")
                 for i, a in enumerate(articles, 1)]
     people = [p.name for p in document_authors(meta)]  # authors only, as every format (`exporter.identity`)
@@ -111,7 +109,7 @@ def document_context(doc: Article | Collection, theme: Theme, *, report: Report,
         image = None
         if meta.image is not None:
             ref = ImageMapper(source=str(Path(doc.source) / "collection.yaml"), report=report,
-                              allow_remote=allow_remote)(meta.image.src)
+                              policy=policy)(meta.image.src)
             image = {"url": ref.url, "alt": meta.image.alt} if ref else None
         cover = {"title": meta.title, "subtitle": meta.subtitle, "image": image, "publisher": meta.publisher,
                  "rights": meta.rights,

@@ -27,7 +27,7 @@ from exporter.diagnostics import Report
 from exporter.html_context import ROLE_ORDER, format_date, labels, locale_key, modified
 from exporter.identity import document_authors, document_identifier
 from exporter.renderers import _docx_styles, _ooxml
-from exporter.resources import ResourcePolicy, image_size, media_type
+from exporter.resources import ResourcePolicy, image_refused, image_size, media_type
 from exporter.themes import Theme
 from exporter.urls import safe_url
 
@@ -53,10 +53,16 @@ class DocxRenderer:
     """Put a Word table-of-contents field after a collection's title block."""
     toc_depth: int = 2
     """Heading levels the table of contents lists (article titles are level 1)."""
-    policy: ResourcePolicy = field(default_factory=ResourcePolicy)
-    """What image files may be read."""
+    allow_remote: bool = False
+    """Fetch http(s) images (public addresses only) into the document; off: never touch the network."""
+    allow_private_network: bool = False
+    """With `allow_remote`, also fetch from loopback, link-local and private addresses."""
+    policy: ResourcePolicy = field(init=False, repr=False, compare=False)
+    """What this render may read, built from the two options above; python-docx gets only the bytes it returns."""
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "policy", ResourcePolicy.for_renderer(
+            "docx", allow_remote=self.allow_remote, allow_private_network=self.allow_private_network))
         if not 1 <= self.toc_depth <= 9:
             raise ValueError(f"toc_depth must be between 1 and 9, not {self.toc_depth}")
 
@@ -448,8 +454,8 @@ class _Writer:
         except ValueError as exc:  # a NUL byte in the path: the policy should refuse it, not raise
             self.report.warn("resource.refused", f"{src!r} refused: {exc}", path=ctx.source)
             return None
-        if data is None:
-            return None
+        if data is None or image_refused(data, src=src, source=ctx.source, report=self.report):
+            return None  # Pillow or Word would decode it: a bomb or damaged data must not get that far
         converted = _ooxml.embeddable(data)
         if converted is None:
             kind = media_type(data) or "this format"

@@ -26,8 +26,10 @@ from exporter.html_body import BodyOptions, ImageRef
 from exporter.html_context import article_context, direction, iso, script_json
 from exporter.identity import document_identifier
 from exporter.model import Article, Collection, Role
-from exporter.resources import ResourcePolicy, image_size, media_type
+from exporter.paths import safe_file_name, safe_name
+from exporter.resources import ResourcePolicy, image_refused, image_size, media_type
 from exporter.sanitize import sanitizer
+from exporter.svg import checked_svg
 from exporter.themes import Theme
 from exporter.urls import safe_url
 
@@ -63,6 +65,13 @@ class _Assets:
             self.report.warn("resource.refused", f"{src!r} is not an image (PNG, JPEG, GIF, WebP or SVG)",
                              path=self.source)
             return None
+        if image_refused(data, src=src, source=self.source, report=self.report):  # a browser would decode it
+            return None
+        if kind == "image/svg+xml":
+            cleaned = checked_svg(data, src=src, source=self.source, report=self.report)
+            if cleaned is None:
+                return None
+            data = cleaned
         size = image_size(data)
         width, height = size if size else (None, None)
         if self.embed:
@@ -79,7 +88,7 @@ class _Assets:
 def _safe_name(name: str) -> str:
     """A file name that is safe on every file system and in a URL."""
     cleaned = re.sub(r"[^\w.-]+", "-", name).strip(".-")
-    return cleaned or "image"
+    return safe_file_name(cleaned) if cleaned else "image"  # `aux.png` is a device on Windows
 
 
 def output_stem(doc: Article | Collection) -> str:
@@ -88,7 +97,7 @@ def output_stem(doc: Article | Collection) -> str:
         path = Path(doc.source)
         stem = path.resolve().name if isinstance(doc, Collection) else path.stem
         if re.fullmatch(r"[\w.-]+", stem):
-            return stem
+            return safe_name(stem)
     return _safe_name(doc.metadata.slug) if doc.metadata.slug else "article"
 
 
@@ -114,8 +123,19 @@ class HtmlRenderer:
     """Where this page will be published (absolute, or relative to a feed): canonical URL unless the article has one."""
     publisher: str = ""
     """Publisher name when the article's metadata has none."""
+    allow_remote: bool = False
+    """Fetch http(s) images (public addresses only) and copy or embed them; off: never touch the network."""
+    allow_private_network: bool = False
+    """With `allow_remote`, also fetch from loopback, link-local and private addresses."""
+    policy: ResourcePolicy = field(init=False, repr=False, compare=False)
+    """What this renderer may read, built from the two options above (shared by `render` and `companions`)."""
+    _last: list[tuple[Article | Collection, Theme, dict[str, bytes]]] = field(
+        init=False, repr=False, compare=False, default_factory=list)
+    """The last rendered document, theme and companion files (held, so identity checks are safe)."""
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "policy", ResourcePolicy.for_renderer(
+            "html", allow_remote=self.allow_remote, allow_private_network=self.allow_private_network))
         for option, value, allowed in (("mode", self.mode, ("standalone", "fragment")),
                                        ("css", self.css, ("inline", "link")),
                                        ("images", self.images, ("copy", "embed")),
@@ -130,11 +150,16 @@ class HtmlRenderer:
 
     def render(self, doc: Article | Collection, theme: Theme, report: Report) -> bytes:
         """The page (or fragment) as UTF-8."""
-        return self._build(doc, theme, report)[0]
+        built = self._build(doc, theme, report)
+        self._last[:] = [(doc, theme, built[1])]  # `companions` for the same document follows: don't build twice
+        return built[0]
 
     def companions(self, doc: Article | Collection, theme: Theme, report: Report) -> dict[str, bytes]:
         """Files the page refers to, by path relative to the page's folder (images, stylesheet, fonts)."""
         del report  # `render` has already reported every problem; rendering again must not repeat them
+        last = self._last[0] if self._last else None  # one read: another thread may render meanwhile
+        if last is not None and last[0] is doc and last[1] is theme:
+            return last[2]
         return self._build(doc, theme, Report())[1]
 
     # -- internals
@@ -146,7 +171,7 @@ class HtmlRenderer:
         contexts = []
         for index, article in enumerate(articles):
             canonical = article.metadata.canonical_url or (self.base_url if len(articles) == 1 else "")
-            assets = _Assets(policy=ResourcePolicy(), folder=folder, embed=self.images == "embed",
+            assets = _Assets(policy=self.policy, folder=folder, embed=self.images == "embed",
                              base_url=canonical, source=article.source, report=report)
             prefix = f"a{index + 1}-" if isinstance(doc, Collection) else ""
             options = BodyOptions(footnotes="section", link=_linker(canonical), image=assets.image,

@@ -8,7 +8,7 @@ built once per process (`_pdf_engine`), the document is laid out exactly once ("
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar, Literal
 
@@ -22,6 +22,7 @@ from exporter.errors import OptionError, RenderError, ThemeError
 from exporter.identity import document_identifier
 from exporter.model import Article, Collection
 from exporter.renderers._pdf_page import PageNumbers, PageSetup, resolve
+from exporter.resources import ResourcePolicy
 from exporter.themes import Theme
 
 Variant = Literal["pdf/a-3b", "pdf/a-2b", "pdf/ua-1"]
@@ -55,12 +56,18 @@ class PdfRenderer:
     tagged: bool = True
     """Write the structure tree (tagged PDF) for screen readers; costs a few percent of render time."""
     allow_remote: bool = False
-    """Fetch http(s) images; off by default so rendering never touches the network."""
+    """Fetch http(s) images (public addresses only); off by default so rendering never touches the network."""
     compress: bool = True
     """Compress streams and objects; turn off to read the PDF in a text editor."""
+    allow_private_network: bool = False
+    """With `allow_remote`, also fetch from loopback, link-local and private addresses."""
+    policy: ResourcePolicy = field(init=False, repr=False, compare=False)
+    """What this render may read, built from the two options above; every image and fetch goes through it."""
 
     def __post_init__(self) -> None:
         """Refuse option values early, by name, rather than deep inside WeasyPrint."""
+        object.__setattr__(self, "policy", ResourcePolicy.for_renderer(
+            "pdf", allow_remote=self.allow_remote, allow_private_network=self.allow_private_network))
         if self.variant is not None and self.variant not in VARIANTS:
             raise OptionError(f"pdf: variant must be one of {', '.join(VARIANTS)}, not {self.variant!r}")
         if isinstance(self.marks, str):
@@ -83,8 +90,7 @@ class PdfRenderer:
         from exporter.renderers._pdf_html import document_context
 
         setup = self.setup_for(theme)
-        context = document_context(doc, theme, report=report, allow_remote=self.allow_remote,
-                                   running_head=setup.running_head)
+        context = document_context(doc, theme, report=report, policy=self.policy, running_head=setup.running_head)
         try:
             html = theme.template("print.html.j2").render(**context)
         except ThemeError:
@@ -95,7 +101,7 @@ class PdfRenderer:
         folder = base if isinstance(doc, Collection) or base.is_dir() else base.parent
         articles = doc.articles if isinstance(doc, Collection) else (doc,)
         roots = (folder, *(Path(a.source).parent for a in articles if a.source), *theme.folders)
-        fetcher = GuardedFetcher(roots, report, source=doc.source, allow_remote=self.allow_remote)
+        fetcher = GuardedFetcher(roots, report, source=doc.source, policy=self.policy)
         language = doc.metadata.language.split("-")[0].lower()
         options: dict[str, object] = {"pdf_tags": self.tagged or self.variant == "pdf/ua-1",
                                       "uncompressed_pdf": not self.compress, "pdf_identifier": True}

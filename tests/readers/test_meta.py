@@ -9,11 +9,11 @@ import pytest
 
 from exporter.diagnostics import Report
 from exporter.errors import SourceError
+from exporter.limits import Limits
 from exporter.loader import load, loads
 from exporter.model import Person
 from exporter.readers._meta import (
     MAX_NODES,
-    MAX_TITLE,
     FrontMatter,
     build_metadata,
     slugify_title,
@@ -170,7 +170,7 @@ def test_duplicate_key_under_an_alias_warns_and_keeps_the_first() -> None:
 def test_overlong_title_is_cut_with_a_warning() -> None:
     report = Report()
     article = loads(f"---\ntitle: {'word ' * 200}\n---\n\n{BODY}\n", "plaintext", report=report)
-    assert len(article.metadata.title) <= MAX_TITLE + 1
+    assert len(article.metadata.title) <= Limits().title_chars
     assert article.metadata.title.endswith("…")
     assert report.codes() == {"meta.title-too-long"}
 

@@ -166,7 +166,7 @@ def test_everything_fixture_details() -> None:
                  "Quote Attribution", "Aside", "Source Code", "Definition Term", "Definition", "Table Caption",
                  "Section Break", "Related Heading", "Related Link", "Corrections Heading", "Correction", "Rights"):
         assert name in styles, name
-    assert {"docx.raw-html-dropped", "resource.refused", "docx.nested-footnote", "docx.image-unsupported"} <= set(codes)
+    assert {"docx.raw-html-dropped", "resource.refused", "docx.nested-footnote", "image.unreadable"} <= set(codes)
     text = " ".join(p.text for p in document.paragraphs)
     assert "bold html" in text and "Raw block html words" in text and "<b>" not in text
     assert "script link" in text

@@ -51,7 +51,7 @@ def add_paragraph(container: Element, style_id: str) -> Element:
     """
     paragraph = OxmlElement("w:p")
     set_paragraph_style(paragraph, style_id)
-    last = container[-1] if len(container) else None
+    last = next(container.iterchildren(reversed=True), None)  # len() walks every child: quadratic in long bodies
     if last is not None and last.tag == qn("w:sectPr"):
         last.addprevious(paragraph)
     else:
