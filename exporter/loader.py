@@ -61,7 +61,8 @@ def read_bytes(data: bytes, path: str, *, format: str | None = None, report: Rep
             raise SourceError("the source is nested too deeply to read", path) from None
         except Exception as exc:  # a reader bug must not become a traceback for the user
             raise SourceError(f"could not be read ({type(exc).__name__}: {exc})", path) from exc
-        return transforms.standard(article, report, max_depth=active.nesting)
+        return transforms.standard(article, report, max_depth=active.nesting,
+                                   bidi=transforms.may_hold_bidi_controls(data))
 
 
 def load(path: str | Path, *, format: str | None = None, report: Report | None = None,

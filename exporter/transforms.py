@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable
 
 from exporter.bidi import balance_article
@@ -106,10 +107,30 @@ def limit_depth(article: Article, report: Report, max_depth: int = MAX_DEPTH) ->
     return dataclasses.replace(article, blocks=blocks)
 
 
-def standard(article: Article, report: Report, *, max_depth: int = MAX_DEPTH) -> Article:
+def standard(article: Article, report: Report, *, max_depth: int = MAX_DEPTH, bidi: bool = True) -> Article:
     """The transforms every loaded article goes through, in order (`max_depth`: the `nesting` limit).
 
     Bidi controls are balanced on the model rather than on the source text because a reader's character
-    references (`&#x202E;`) and a JSON source's escapes only become characters here.
+    references (`&#x202E;`) and a JSON source's escapes only become characters here. `bidi=False` skips
+    that walk when the caller knows the source cannot hold one (`may_hold_bidi_controls`).
     """
-    return assign_heading_ids(balance_article(limit_depth(article, report, max_depth), report))
+    article = limit_depth(article, report, max_depth)
+    return assign_heading_ids(balance_article(article, report) if bidi else article)
+
+
+_BIDI_HINT = re.compile(rb"\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]|&#|\\[uU]")
+"""A bidi control in UTF-8, or a character reference or escape that could become one."""
+
+
+def may_hold_bidi_controls(data: bytes) -> bool:
+    """False only when `data` certainly yields no bidi control: valid UTF-8 (or ASCII) without one, and
+    without a `&#…;` reference or `\\u` escape. Any other encoding (UTF-16, GB18030 …) says True."""
+    if _BIDI_HINT.search(data) is not None:
+        return True
+    if data.isascii():
+        return b"\x00" in data
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False

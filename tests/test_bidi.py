@@ -23,6 +23,7 @@ from exporter.model import Article, Metadata, iter_texts
 from exporter.model_json import to_json
 from exporter.renderers import build
 from exporter.themes import Theme
+from exporter.transforms import may_hold_bidi_controls
 
 FIXTURE = Path(__file__).parent / "fixtures" / "bidi" / "mixed.md"
 LRE, RLE, PDF, LRO, RLO = "\u202a\u202b\u202c\u202d\u202e"
@@ -131,3 +132,18 @@ def test_docx_output_holds_no_unbalanced_control(loaded) -> None:  # type: ignor
     texts = [p.text for p in document.paragraphs] + [document.core_properties.title or ""]
     _assert_balanced(texts)
     assert not any(c in CONTROLS for c in document.core_properties.keywords or "")
+
+
+@pytest.mark.parametrize(("data", "expected"), [
+    (b"plain ASCII copy", False),
+    ("\u0402\u043e\u0440\u0452\u0435 and \u05e9\u05dc\u05d5\u05dd".encode(), False),
+    ("a lone \u202e override".encode(), True),
+    ("an isolate \u2067x\u2069".encode(), True),
+    (b"a reference &#x202E; in Markdown", True),
+    (b'{"title": "an escape \\u202e in JSON"}', True),
+    ("UTF-16 \u202e".encode("utf-16"), True),
+    ("GB18030 \u202e".encode("gb18030"), True),
+])
+def test_the_loader_skips_the_bidi_walk_only_when_the_bytes_cannot_hold_a_control(data: bytes,
+                                                                                expected: bool) -> None:
+    assert may_hold_bidi_controls(data) is expected
