@@ -64,7 +64,7 @@ def subset_fonts(faces: tuple[FontFace, ...], text: str) -> list[EmbeddedFont]:
 
 def pages(text: str) -> frozenset[str]:
     """Every character of each 128-code-point page `text` touches, and of the `BASE_PAGES`."""
-    starts = {ord(c) // PAGE * PAGE for c in text} | BASE_PAGES
+    starts = {ord(c) // PAGE * PAGE for c in set(text)} | BASE_PAGES  # a book has a few hundred distinct characters
     return frozenset(chr(cp) for start in starts for cp in range(start, start + PAGE)
                      if not 0xD800 <= cp <= 0xDFFF)
 
