@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
-import hashlib
 import json
 import os
 import signal
@@ -312,7 +311,7 @@ def export(sources: Sequence[str | Path], formats: str | Iterable[str], out_dir:
             progress(result, len(planned))
     todo.sort(key=lambda item: -len(item[1].data))  # biggest first: the long tail of a batch is its longest job
     keys = {id(job): key for job, _, key in todo}
-    this_run: dict[Path, bytes] = {}  # companion path → digest of what this run already put there
+    this_run: dict[Path, bytes] = {}  # companion path → the bytes this run last put there (the most recent few)
     last_save = time.monotonic()
 
     def finish(job: Job, outcome: Outcome) -> bool:
@@ -376,10 +375,9 @@ def _store(job: Job, outcome: Outcome, out: Path, *, manifest: Manifest, hasher:
         names = [name]
         for relative, blob in sorted(outcome.companions.items()):
             target = _companion_path(job.output, relative)
-            digest = hashlib.blake2b(blob, digest_size=16).digest()
-            if this_run.get(target) != digest:  # pages share the theme's fonts: write them once per run
+            if not _written_before(this_run, target, blob):  # pages share the theme's fonts: once per run
                 _write_inside(target, blob, out)
-                this_run[target] = digest
+                _remember(this_run, target, blob)
             names.append(_name(dataclasses.replace(job, output=target), out))
     except (OSError, ExporterError) as exc:
         manifest.forget([name])
@@ -389,6 +387,31 @@ def _store(job: Job, outcome: Outcome, out: Path, *, manifest: Manifest, hasher:
     manifest.record(name, Entry(key=key, source=str(job.source), outputs=names,
                                 assets={path: hasher(path) for path in outcome.assets}))
     return JobResult(job=job, status="done", diagnostics=diagnostics, seconds=outcome.seconds)
+
+
+RECENT_COMPANIONS = 64
+"""Companion files `_written_before` remembers: the shared ones (fonts, stylesheet) recur in every job."""
+
+
+def _written_before(this_run: dict[Path, bytes], target: Path, blob: bytes) -> bool:
+    """True when this run already wrote exactly `blob` to `target` (and keeps that memory fresh).
+
+    An exact comparison against the bytes held in memory (a reference, no copy) rather than a digest, so the
+    megabyte of fonts every HTML page shares costs a pointer or memcmp check instead of a hash per page.
+    """
+    previous = this_run.get(target)
+    if previous is None or not (previous is blob or previous == blob):
+        return False
+    _remember(this_run, target, blob)
+    return True
+
+
+def _remember(this_run: dict[Path, bytes], target: Path, blob: bytes) -> None:
+    """Record what was written to `target`, most recent last, forgetting the oldest beyond the limit."""
+    this_run.pop(target, None)
+    this_run[target] = blob
+    while len(this_run) > RECENT_COMPANIONS:
+        del this_run[next(iter(this_run))]
 
 
 def _with_site_url(job: Job, options: Mapping[str, object] | None, site_url: str,

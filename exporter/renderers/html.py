@@ -10,6 +10,7 @@ come back from `companions()` (relative path → bytes) for the pipeline to writ
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import re
 from collections.abc import Callable
@@ -83,6 +84,18 @@ class _Assets:
         self.files[relative] = data
         url = quote(relative, safe=_URL_SAFE)
         return ImageRef(urljoin(self.base_url, url) if self.base_url else url, width, height)
+
+
+def _font_file(path: Path) -> bytes:
+    """A theme font's bytes, read once per process while the file is unchanged (every page ships the same)."""
+    info = path.stat()
+    return _read_cached(path, info.st_size, info.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=32)
+def _read_cached(path: Path, size: int, mtime_ns: int) -> bytes:
+    del size, mtime_ns  # part of the cache key only
+    return path.read_bytes()
 
 
 def _safe_name(name: str) -> str:
@@ -200,7 +213,7 @@ class HtmlRenderer:
             if self.css == "link" and self.fonts == "copy":
                 prefix = "fonts/"
             css = theme.font_face_css(quote(prefix, safe=_URL_SAFE)) + "\n\n" + css
-            files.update({f"{place}/{face.path.name}": face.path.read_bytes() for face in theme.font_faces})
+            files.update({f"{place}/{face.path.name}": _font_file(face.path) for face in theme.font_faces})
         stylesheet_url = ""
         if self.css == "link":
             files[f"{folder}/style.css"] = css.encode("utf-8")
