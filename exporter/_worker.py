@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import resource
 import signal
 import sys
@@ -27,7 +28,7 @@ from exporter.errors import ExporterError, RenderError
 from exporter.feeds import FeedItem, feed_item
 from exporter.limits import Limits, applied
 from exporter.model import Article, Block, Collection, Link
-from exporter.resources import ResourcePolicy
+from exporter.resources import ResourcePolicy, shipped
 from exporter.themes import Theme
 
 RELINKED_FORMATS = frozenset({"html", "pdf", "docx"})
@@ -61,6 +62,9 @@ class Task:
     """Where the output folder is published (roots the feed entry's URLs)."""
     limits: Limits = field(default_factory=Limits)
     """What the source may hold, applied while it is read and rendered (image pixels are checked in renderers)."""
+    files: Mapping[str, bytes] = field(default_factory=dict)
+    """Local files the job may read (resolved path → bytes), sent when the workers may not share the parent's
+    file system (an executor such as a Dask cluster); otherwise empty and the worker reads the disk."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -92,7 +96,7 @@ def ignore_sigint() -> None:
 
 def work(task: Task) -> Outcome:
     """Read and render one task under its limits; every failure becomes an error diagnostic, never an exception."""
-    with applied(task.limits):
+    with applied(task.limits), shipped(task.files):
         return _work(task)
 
 
@@ -207,6 +211,29 @@ def _node_fields(cls: type) -> tuple[str, ...]:
     if cls not in _FIELDS:
         _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls) if f.init) if dataclasses.is_dataclass(cls) else ()
     return _FIELDS[cls]
+
+
+_IMAGE_REFERENCE = re.compile(r"""[^\s"'<>()\[\]|*?]+\.(?:png|jpe?g|gif|webp|svg)(?=[\s"'<>()\[\]#?]|$)""",
+                              re.IGNORECASE | re.MULTILINE)
+
+
+def local_files(data: bytes, source: Path, policy: ResourcePolicy) -> dict[str, bytes]:
+    """The local image files `data` may refer to, for a worker without the parent's file system.
+
+    A cheap text scan (no parse) in the parent: anything that looks like an image path and that the policy
+    allows is sent; a false positive costs a few bytes of transfer, a miss only falls back to the disk.
+    """
+    text = data.decode("utf-8", "replace")
+    found: dict[str, bytes] = {}
+    for match in dict.fromkeys(m.group(0) for m in _IMAGE_REFERENCE.finditer(text)):
+        path = policy.locate(match, source=str(source), report=Report())
+        if path is not None and str(path) not in found:
+            try:
+                if path.stat().st_size <= policy.max_bytes:
+                    found[str(path)] = path.read_bytes()
+            except OSError:
+                continue
+    return found
 
 
 def link_candidates(data: bytes, source: Path, batch: frozenset[Path]) -> tuple[str, ...]:

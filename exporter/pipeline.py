@@ -23,7 +23,7 @@ from typing import Literal
 from urllib.parse import urljoin
 
 from exporter import __version__, _scheduler, loader
-from exporter._worker import Outcome, Task, link_candidates
+from exporter._worker import Outcome, Task, link_candidates, local_files
 from exporter.diagnostics import Diagnostic, Report
 from exporter.errors import ExporterError, OptionError, RenderError
 from exporter.feeds import FeedItem
@@ -33,6 +33,7 @@ from exporter.model import Article, Collection
 from exporter.options import with_network
 from exporter.paths import inside, safe_name, safe_relative
 from exporter.registry import READERS, RENDERERS
+from exporter.resources import ResourcePolicy
 from exporter.themes import Theme
 
 Status = Literal["done", "failed", "skipped", "cancelled"]
@@ -279,6 +280,7 @@ def export(sources: Sequence[str | Path], formats: str | Iterable[str], out_dir:
     feed_pages = sum(1 for j in planned if j.format == "html" and not j.combine)
     feed_items: dict[int, FeedItem] = {}
     todo: list[tuple[Job, Task, str]] = []
+    shipped: dict[Path, Mapping[str, bytes]] = {}  # per source: its images, for workers on other machines
     for job in planned:
         try:
             data = b"" if job.combine else loader.read_source(job.source, limits)
@@ -303,9 +305,14 @@ def export(sources: Sequence[str | Path], formats: str | Iterable[str], out_dir:
             report.results.append(JobResult(job=job, status="skipped"))
             continue
         feed_path = _name(job, out) if job.format == "html" and not job.combine and feed_pages > 1 else ""
+        files: Mapping[str, bytes] = {}
+        if executor is not None and data:  # a cluster's workers need not see this file system
+            if job.source not in shipped:
+                shipped[job.source] = local_files(data, job.source, ResourcePolicy(max_bytes=limits.resource_bytes))
+            files = shipped[job.source]
         todo.append((job, Task(source=str(job.source), data=data, format=job.format, theme=str(loaded.folders[0]),
                                options=job_options, reader=reader, combine=job.combine, links=links,
-                               feed_path=feed_path, site_url=site_url, limits=limits), key))
+                               feed_path=feed_path, site_url=site_url, limits=limits, files=files), key))
     for result in report.results:
         if progress:
             progress(result, len(planned))

@@ -10,11 +10,15 @@ addresses (`exporter._remote`); everything else is reported as `resource.refused
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import io
 import re
 import warnings
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from types import MappingProxyType
 from urllib.parse import unquote
 
 from exporter.diagnostics import Report
@@ -29,6 +33,30 @@ _MAX_FETCHED = 256
 """Remote answers one policy remembers (an image used on every page is fetched once)."""
 
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+
+_NOTHING_SHIPPED: Mapping[str, bytes] = MappingProxyType({})
+_SHIPPED: contextvars.ContextVar[Mapping[str, bytes]] = contextvars.ContextVar("exporter_shipped_files",
+                                                                               default=_NOTHING_SHIPPED)
+
+
+@contextlib.contextmanager
+def shipped(files: Mapping[str, bytes]) -> Iterator[None]:
+    """Read local files from `files` (resolved path → bytes, read by the batch's parent) before the disk.
+
+    A worker on another machine (a Dask cluster) has no access to the source folder, so the parent sends the
+    files a job may need along with the source; the policy's checks apply to them exactly as to the disk.
+    """
+    token = _SHIPPED.set(files)
+    try:
+        yield
+    finally:
+        _SHIPPED.reset(token)
+
+
+def shipped_file(path: Path) -> bytes | None:
+    """The bytes the parent sent for `path` (see `shipped`), or None."""
+    return _SHIPPED.get().get(str(path))
 
 
 def is_remote(src: str) -> bool:
@@ -88,7 +116,7 @@ class ResourcePolicy:
             report.warn("resource.refused", f"{src!r} refused: it resolves outside the source's folder", path=source,
                         line=line)
             return None
-        if not target.is_file():
+        if str(target) not in _SHIPPED.get() and not target.is_file():
             report.warn("resource.missing", f"{src!r} not found (looked for {target})", path=source, line=line)
             return None
         return target
@@ -101,6 +129,13 @@ class ResourcePolicy:
         target = self.locate(src, source=source, report=report, line=line)
         if target is None:
             return None
+        sent = shipped_file(target)
+        if sent is not None:
+            if len(sent) > self.max_bytes:
+                report.warn("resource.refused", f"{src!r} refused: {len(sent):,} bytes is over the "
+                            f"{self.max_bytes:,}-byte limit", path=source, line=line)
+                return None
+            return sent
         try:
             size = target.stat().st_size
             if size > self.max_bytes:

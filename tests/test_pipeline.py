@@ -9,8 +9,10 @@ import subprocess
 import sys
 import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -224,3 +226,32 @@ def test_a_dask_cluster_gives_byte_identical_results(sources: Path, tmp_path: Pa
         remote = _export(sources, tmp_path / "dask", "html,docx,json", executor=client.get_executor())
     assert local.ok() and remote.ok() and remote.count("done") == 24
     assert _tree(tmp_path / "local") == _tree(tmp_path / "dask")
+
+
+class _Elsewhere(Executor):
+    """Runs tasks on a thread after moving the source folder out of reach, as a worker on another machine sees it."""
+
+    def __init__(self, sources: Path) -> None:
+        self.sources = sources
+        self.pool = ThreadPoolExecutor(max_workers=1)
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        if self.sources.exists():
+            self.sources.rename(self.sources.with_name("out-of-reach"))
+        return self.pool.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self.pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+def test_workers_need_no_shared_file_system(sources: Path, tmp_path: Path) -> None:
+    formats = "html,epub,docx,pdf"
+    local = _export(sources, tmp_path / "local", formats, jobs=1, include=["00[0-2]*"])
+    with _Elsewhere(sources) as elsewhere:
+        remote = _export(sources, tmp_path / "remote", formats, executor=elsewhere, include=["00[0-2]*"])
+    assert not sources.exists(), "the workers ran while the source folder was out of reach"
+    assert local.ok() and remote.ok() and remote.count("done") == local.count("done") == 12
+    assert not [d for r in remote.results for d in r.diagnostics if d.code.startswith("resource.")]
+    assert _tree(tmp_path / "local") == _tree(tmp_path / "remote")
+    images = [name for name in _tree(tmp_path / "remote") if name.endswith((".png", ".jpg"))]
+    assert images, "the articles' images were shipped to the workers and copied next to the pages"

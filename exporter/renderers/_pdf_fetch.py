@@ -18,7 +18,7 @@ from urllib.request import url2pathname
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from exporter.diagnostics import Report
-from exporter.resources import ResourcePolicy, image_refused, media_type
+from exporter.resources import ResourcePolicy, image_refused, media_type, shipped_file
 from exporter.svg import checked_svg
 
 MAX_RESOURCE_BYTES = 64 * 1024 * 1024
@@ -65,9 +65,11 @@ class GuardedFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint ships no t
         if not inside(path, self.roots):
             raise self.refuse(url, "outside the source folder and the theme")
         try:
-            if path.stat().st_size > MAX_RESOURCE_BYTES:
-                raise self.refuse(url, f"larger than {MAX_RESOURCE_BYTES:,} bytes")
-            data = path.read_bytes()
+            data = shipped_file(path) or b""
+            if not data:
+                if path.stat().st_size > MAX_RESOURCE_BYTES:
+                    raise self.refuse(url, f"larger than {MAX_RESOURCE_BYTES:,} bytes")
+                data = path.read_bytes()
         except OSError as exc:
             self.report.warn("resource.missing", f"cannot read {path.name}: {exc.strerror}", path=self.source)
             raise ValueError(f"missing: {url}") from None
