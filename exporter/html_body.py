@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
-from typing import Literal, assert_never
+from typing import Literal, TypeAlias, assert_never
 
 from exporter.diagnostics import Report
 from exporter.model import (
@@ -63,6 +63,11 @@ class ImageRef:
     """Pixels."""
 
 
+ImageMap: TypeAlias = Callable[[str, int], ImageRef | None]
+"""Maps an image source, and the source line it is written on (0 when unknown), to the output's reference;
+None drops the image after the callback has reported why (the line goes into that diagnostic)."""
+
+
 LONG_WORD = 100
 """Characters without a space past which a run is set in `<span class="long-word">` (broken anywhere, never
 hyphenated: WeasyPrint's automatic hyphenation of one 10,000-character run takes minutes). No word of any
@@ -77,7 +82,8 @@ def _text(text: str) -> str:
     return _LONG_RUN.sub(lambda run: f'<span class="long-word">{run.group()}</span>', escaped)
 
 
-def _keep_image(src: str) -> ImageRef | None:
+def _keep_image(src: str, line: int = 0) -> ImageRef | None:
+    del line  # nothing is read, so nothing is reported
     return ImageRef(src)
 
 
@@ -89,10 +95,11 @@ class BodyOptions:
     """`section`: numbered notes at the end (web); `aside`: EPUB footnote asides; `float`: CSS page floats."""
     link: Callable[[str], str | None] = safe_url
     """Maps a source URL to the output's URL; None turns the link into plain text."""
-    image: Callable[[str], ImageRef | None] = _keep_image
-    """Maps an image source to the output's reference; None drops the image (the caller reports why)."""
-    raw_html: Callable[[str], str] | None = None
-    """Sanitiser for raw HTML from the source; None drops raw HTML with a warning."""
+    image: ImageMap = _keep_image
+    """Maps an image source and its source line to the output's reference; None drops the image."""
+    raw_html: Callable[[str, int], str] | None = None
+    """Sanitiser for raw HTML from the source, given the markup and its source line (where the images in it are
+    reported); None drops raw HTML with a warning."""
     id_prefix: str = ""
     """Prefix for every generated id, so chapters of one book never collide."""
     dateline: str = ""
@@ -178,7 +185,7 @@ def _block(block: Block, s: _State) -> str:
             links = "".join(f"<li>{_inlines((link,), s)}</li>" for link in block.links)
             return f'<nav class="related" aria-label="{label}"><h2>{label}</h2><ul>{links}</ul></nav>'
         case RawBlock():
-            return _raw(block.text, block.format, s, "div")
+            return _raw(block.text, block.format, block.line, s, "div")
         case _:
             assert_never(block)
 
@@ -198,7 +205,7 @@ def _attribution(attribution: tuple[Inline, ...], s: _State) -> str:
 
 
 def _figure(block: Figure, s: _State) -> str:
-    ref = s.options.image(block.src)
+    ref = s.options.image(block.src, block.line)
     if ref is None:
         caption = _inlines(block.caption, s)
         return f'<p class="missing-image">{caption or escape(block.alt)}</p>' if caption or block.alt else ""
@@ -231,11 +238,11 @@ def _table(block: Table, s: _State) -> str:
             f"{f'<tbody>{body}</tbody>' if body else ''}</table>")
 
 
-def _raw(text: str, format: str, s: _State, wrapper: str) -> str:
+def _raw(text: str, format: str, line: int, s: _State, wrapper: str) -> str:
     if format != "html" or s.options.raw_html is None:
-        s.report.warn("html.raw-dropped", f"raw {format} dropped: this format cannot keep it", path=s.path)
+        s.report.warn("html.raw-dropped", f"raw {format} dropped: this format cannot keep it", path=s.path, line=line)
         return ""
-    cleaned = s.options.raw_html(text)
+    cleaned = s.options.raw_html(text, line)
     return f'<{wrapper} class="raw">{cleaned}</{wrapper}>' if wrapper == "div" else cleaned
 
 
@@ -267,7 +274,7 @@ def _inline(node: Inline, s: _State) -> str:
             title = _attr("title", node.title) if node.title else ""
             return f'<a href="{escape(url, quote=True)}"{title}>{text}</a>'
         case Image():
-            ref = s.options.image(node.src)
+            ref = s.options.image(node.src, node.line)
             if ref is None:
                 return escape(node.alt, quote=False)
             return f'<img src="{escape(ref.url, quote=True)}"{_attr("alt", node.alt)}{_size(ref, None, None)}/>'
@@ -276,7 +283,7 @@ def _inline(node: Inline, s: _State) -> str:
         case Footnote():
             return _footnote(node, s)
         case RawInline():
-            return _raw(node.text, node.format, s, "span")
+            return _raw(node.text, node.format, node.line, s, "span")
         case _:
             assert_never(node)
 

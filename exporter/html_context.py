@@ -154,7 +154,7 @@ def article_context(article: Article, *, body_options: BodyOptions, report: Repo
     canonical = meta.canonical_url or canonical_url
     lead: dict[str, object] | None = None
     if meta.image is not None:
-        ref = options.image(meta.image.src)
+        ref = options.image(meta.image.src, meta.image.line)
         if ref is not None:
             lead = {"url": ref.url, "width": ref.width, "height": ref.height, "alt": meta.image.alt,
                     "caption": meta.image.caption, "credit": meta.image.credit}

@@ -119,6 +119,8 @@ class Image:
     """Alternative text; empty means decorative."""
     title: str = ""
     """Advisory title."""
+    line: int = 0
+    """1-based line in the source file where the reference is written; 0 when unknown."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -148,6 +150,8 @@ class RawInline:
     """The raw markup."""
     format: str = "html"
     """Format of `text`."""
+    line: int = 0
+    """1-based line in the source file where the markup starts (images in it are reported there); 0 when unknown."""
 
 
 Inline: TypeAlias = (
@@ -308,6 +312,8 @@ class Figure:
     """Intrinsic height in pixels, when known."""
     full_bleed: bool = False
     """True when the design should run the image to the page edge in print."""
+    line: int = 0
+    """1-based line in the source file where the reference is written; 0 when unknown."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -363,6 +369,8 @@ class RawBlock:
     """The raw markup."""
     format: str = "html"
     """Format of `text`."""
+    line: int = 0
+    """1-based line in the source file where the markup starts (images in it are reported there); 0 when unknown."""
 
 
 Block: TypeAlias = (
@@ -423,6 +431,8 @@ class LeadImage:
     """Caption."""
     credit: str = ""
     """Photographer or agency credit."""
+    line: int = 0
+    """1-based line in the source file where the reference is written; 0 when unknown."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
-from exporter.html_body import ImageRef
+from exporter.html_body import ImageMap
 from exporter.urls import SAFE_SCHEMES
 
 SAFE_TAGS = frozenset({
@@ -47,11 +47,12 @@ _DROP_WITH_CONTENT = frozenset({"script", "style", "noscript", "iframe", "object
 """Elements whose text must not leak into the output when the element itself is removed."""
 
 
-def clean_html(text: str, *, xhtml: bool = False, image: Callable[[str], ImageRef | None] | None = None) -> str:
+def clean_html(text: str, line: int = 0, *, xhtml: bool = False, image: ImageMap | None = None) -> str:
     """`text` with everything off the allowlist removed; well-formed XML (polyglot) when `xhtml`.
 
     Images in raw HTML go through `image` (the renderer's resource policy) like any other image, so a
-    tracking pixel or a `../` path cannot sneak in; without `image`, raw images are dropped.
+    tracking pixel or a `../` path cannot sneak in; without `image`, raw images are dropped. `line` is the
+    source line the markup starts on, which refusals of its images name.
     """
     import nh3
 
@@ -68,17 +69,17 @@ def clean_html(text: str, *, xhtml: bool = False, image: Callable[[str], ImageRe
         return ""
     if "<img" not in cleaned and "<a" not in cleaned and not xhtml:
         return cleaned
-    return _rewrite(cleaned, xhtml=xhtml, image=image)
+    return _rewrite(cleaned, line, xhtml=xhtml, image=image)
 
 
-def _rewrite(html: str, *, xhtml: bool, image: Callable[[str], ImageRef | None] | None) -> str:
+def _rewrite(html: str, line: int, *, xhtml: bool, image: ImageMap | None) -> str:
     """Map raw images through the resource policy, unwrap links left without a URL, re-serialise (XML for EPUB)."""
     from lxml import etree
     from lxml import html as lxml_html
 
     wrapper = lxml_html.fragment_fromstring(html, create_parent="div")
     for img in list(wrapper.iter("img")):
-        ref = image(img.get("src", "")) if image is not None else None
+        ref = image(img.get("src", ""), line) if image is not None else None
         if ref is None:
             img.drop_tree()
             continue
@@ -103,6 +104,6 @@ def _escape_text(text: str) -> str:
     return escape(text, quote=False)
 
 
-def sanitizer(*, xhtml: bool = False, image: Callable[[str], ImageRef | None] | None = None) -> Callable[[str], str]:
-    """`clean_html` as a one-argument callable, for `BodyOptions(raw_html=...)`."""
+def sanitizer(*, xhtml: bool = False, image: ImageMap | None = None) -> Callable[[str, int], str]:
+    """`clean_html` as a (markup, line) callable, for `BodyOptions(raw_html=...)`."""
     return functools.partial(clean_html, xhtml=xhtml, image=image)

@@ -65,12 +65,12 @@ def clean_svg(data: bytes) -> bytes | None:
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
 
 
-def checked_svg(data: bytes, *, src: str, source: str, report: Report) -> bytes | None:
-    """`clean_svg`, with an `image.invalid` warning (naming the image and the source) when it refuses."""
+def checked_svg(data: bytes, *, src: str, source: str, report: Report, line: int = 0) -> bytes | None:
+    """`clean_svg`, with an `image.invalid` warning (naming the image, the source and its line) when it refuses."""
     cleaned = clean_svg(data)
     if cleaned is None:
         report.warn("image.invalid", f"{src}: an SVG that is not well-formed, declares entities or is not SVG "
-                    "at all; left out", path=source)
+                    "at all; left out", path=source, line=line)
     return cleaned
 
 

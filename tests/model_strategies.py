@@ -140,8 +140,8 @@ def _leaf_inlines(xml: bool) -> st.SearchStrategy[Inline]:
         st.builds(Text, text=text),
         st.builds(Code, text=text),
         st.builds(LineBreak),
-        st.builds(Image, src=urls, alt=text, title=text),
-        st.builds(RawInline, text=text, format=st.sampled_from(["html", "latex"])),
+        st.builds(Image, src=urls, alt=text, title=text, line=_lines),
+        st.builds(RawInline, text=text, format=st.sampled_from(["html", "latex"]), line=_lines),
     )
 
 
@@ -166,6 +166,8 @@ def inlines(depth: int = DEPTH, xml: bool = False) -> st.SearchStrategy[Inline]:
 
 
 _alignments: st.SearchStrategy[Alignment | None] = st.sampled_from([None, *get_args(Alignment)])
+_lines = st.integers(0, 100_000)
+"""Source lines of images and raw markup (0: unknown)."""
 
 
 @functools.cache
@@ -187,6 +189,7 @@ def blocks(depth: int = DEPTH, xml: bool = False) -> st.SearchStrategy[Block]:
             width=st.none() | st.integers(1, 10_000),
             height=st.none() | st.integers(1, 10_000),
             full_bleed=st.booleans(),
+            line=_lines,
         ),
         st.builds(
             Table,
@@ -201,7 +204,7 @@ def blocks(depth: int = DEPTH, xml: bool = False) -> st.SearchStrategy[Block]:
             links=_few(st.builds(Link, url=urls, children=runs, title=text), min_size=1),
             label=st.sampled_from(["", "READ ALSO", "ПРОЧИТАЈТЕ И", "Lexoni edhe"]),
         ),
-        st.builds(RawBlock, text=text, format=st.sampled_from(["html", "tex"])),
+        st.builds(RawBlock, text=text, format=st.sampled_from(["html", "tex"]), line=_lines),
     )
     if depth == 0:
         return leaves
@@ -251,7 +254,7 @@ def metadatas(xml: bool = False) -> st.SearchStrategy[Metadata]:
         summary=text,
         slug=st.one_of(st.just(""), short),
         canonical_url=urls,
-        image=st.none() | st.builds(LeadImage, src=urls, alt=text, caption=text, credit=text),
+        image=st.none() | st.builds(LeadImage, src=urls, alt=text, caption=text, credit=text, line=_lines),
         rights=text,
         publisher=text,
         identifiers=st.builds(

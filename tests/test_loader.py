@@ -44,7 +44,7 @@ def test_collection_yaml_gives_metadata_and_order() -> None:
     )
     assert meta.credited("editor") == meta.authors
     assert meta.date == dt.date(2024, 6, 1)
-    assert meta.image == LeadImage(src="cover.jpg", alt="A border post in snow")
+    assert meta.image == LeadImage(src="cover.jpg", alt="A border post in snow", line=6)
     assert meta.identifiers.isbn == "9783161484100"
     assert meta.slug == "letters-from-the-frontier"
     assert "order" not in meta.extra

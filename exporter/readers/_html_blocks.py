@@ -204,7 +204,7 @@ def lone_image(conv: Converter, el: Element) -> Element | None:
 def figure_from(conv: Converter, img: Element) -> Figure:
     """A figure for one `<img>`, with its intrinsic size when the markup states it in pixels."""
     return Figure(src=conv.image_src(img), alt=img.get("alt") or "", width=_pixels(img.get("width")),
-                  height=_pixels(img.get("height")))
+                  height=_pixels(img.get("height")), line=line_of(img))
 
 
 def figure(conv: Converter, el: Element) -> list[Block]:

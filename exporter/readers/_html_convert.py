@@ -288,7 +288,8 @@ class Converter:
             return self._link(el)
         if tag == "img":
             src = self.image_src(el)
-            return [Image(src=src, alt=el.get("alt") or "", title=el.get("title") or "")] if src else []
+            return [Image(src=src, alt=el.get("alt") or "", title=el.get("title") or "", line=line_of(el))] \
+                if src else []
         if tag == "br":
             return [LineBreak()]
         if tag == "q":

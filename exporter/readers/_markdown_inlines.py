@@ -57,8 +57,12 @@ _SENTINEL = "\ue000"  # stands for a link while a READ ALSO line is matched as t
 _SEPARATORS = " \t\n|,;·•–—-" + _SENTINEL
 
 
-def convert(tokens: Sequence[Token], *, footnote: FootnoteHook, warn: WarnHook) -> tuple[Inline, ...]:
-    """Convert one inline token's children; soft breaks become spaces and adjacent texts are merged."""
+def convert(tokens: Sequence[Token], *, footnote: FootnoteHook, warn: WarnHook,
+            line: int = 0) -> tuple[Inline, ...]:
+    """Convert one inline token's children; soft breaks become spaces and adjacent texts are merged.
+
+    `line` is the file line the tokens start on (0: unknown); images and raw HTML get the line they sit on.
+    """
     stack: list[tuple[str, Token, list[Inline]]] = []  # (kind, opening token, parent's children)
     children: list[Inline] = []
     too_deep = False
@@ -75,8 +79,10 @@ def convert(tokens: Sequence[Token], *, footnote: FootnoteHook, warn: WarnHook) 
         elif token.nesting == -1:
             if stack:
                 children = _close(*stack.pop(), children)
-        elif (node := _leaf(token, footnote, warn)) is not None:
+        elif (node := _leaf(token, footnote, warn, line)) is not None:
             _add(children, node)
+        if line:
+            line += _line_ends(token)
     while stack:
         children = _close(*stack.pop(), children)
     if too_deep:
@@ -97,7 +103,7 @@ def _close(kind: str, opener: Token, parent: list[Inline], children: list[Inline
     return parent
 
 
-def _leaf(token: Token, footnote: FootnoteHook, warn: WarnHook) -> Inline | None:
+def _leaf(token: Token, footnote: FootnoteHook, warn: WarnHook, line: int) -> Inline | None:
     match token.type:
         case "text" | "text_special":
             if "[^" in token.content and (found := _UNDEFINED_NOTE.search(token.content)):
@@ -110,15 +116,31 @@ def _leaf(token: Token, footnote: FootnoteHook, warn: WarnHook) -> Inline | None
         case "code_inline":
             return Code(text=token.content)
         case "html_inline":
-            return None if token.content.startswith("<!--") else RawInline(text=token.content)
+            return None if token.content.startswith("<!--") else RawInline(text=token.content, line=line)
         case "image":
             return Image(src=str(token.attrGet("src") or ""), alt=alt_text(token),
-                         title=str(token.attrGet("title") or ""))
+                         title=str(token.attrGet("title") or ""), line=line)
         case "footnote_ref":
             return footnote(token)
         case _:
             warn("markdown.unknown-inline", f"unsupported inline markup {token.type!r}; its text is kept")
             return Text(text=token.content) if token.content else None
+
+
+def _line_ends(token: Token) -> int:
+    """How many line ends of the source one inline token spans (a code span's were turned into spaces)."""
+    if token.type in _BREAKS:
+        return 1
+    if token.type == "html_inline":
+        return token.content.count("\n")
+    if token.type == "image":
+        return line_ends(token.children or [])
+    return 0
+
+
+def line_ends(tokens: Sequence[Token]) -> int:
+    """How many line ends of the source the tokens span: added to their first line, the line after them."""
+    return sum(_line_ends(token) for token in tokens)
 
 
 def _add(children: list[Inline], node: Inline) -> None:
@@ -188,8 +210,8 @@ def split_credit(text: str) -> tuple[str, str]:
     return found.group("caption").rstrip(" \t\n,;:—–-(["), found.group("credit").strip()
 
 
-def figure(image: Token, *, footnote: FootnoteHook, warn: WarnHook) -> Figure:
-    """A figure from a lone image: the title is the caption (the alt text when there is no title)."""
+def figure(image: Token, *, footnote: FootnoteHook, warn: WarnHook, line: int = 0) -> Figure:
+    """A figure from a lone image (written on file `line`): the title is the caption, else the alt text."""
     caption: tuple[Inline, ...] = ()
     credit = ""
     title = str(image.attrGet("title") or "")
@@ -197,11 +219,12 @@ def figure(image: Token, *, footnote: FootnoteHook, warn: WarnHook) -> Figure:
         text, credit = split_credit(title)
         caption = (Text(text=text),) if text else ()
     if not caption and image.children:
-        caption = convert(image.children, footnote=footnote, warn=warn)
+        caption = convert(image.children, footnote=footnote, warn=warn, line=line)
         if not credit and caption and isinstance(last := caption[-1], Text):
             text, credit = split_credit(last.text)
             caption = (*caption[:-1], *((Text(text=text),) if text else ()))
-    return Figure(src=str(image.attrGet("src") or ""), alt=alt_text(image), caption=caption, credit=credit)
+    return Figure(src=str(image.attrGet("src") or ""), alt=alt_text(image), caption=caption, credit=credit,
+                  line=line)
 
 
 def related_links(blocks: list[Block]) -> tuple[int, RelatedLinks] | None:

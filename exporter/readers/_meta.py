@@ -314,13 +314,13 @@ class _Checker:
 
     def image(self, key: str, value: object) -> LeadImage:
         if isinstance(value, str):
-            return LeadImage(src=value.strip())
+            return LeadImage(src=value.strip(), line=self.front.key_lines.get(key, 0))
         if not isinstance(value, dict) or "src" not in value:
             raise self.fail(key, "expected a path, or a mapping with 'src' (and alt, caption, credit)")
         unknown = set(value) - {"src", "alt", "caption", "credit"}
         if unknown:
             raise self.fail(key, f"unknown image field {sorted(unknown)[0]!r} (use src, alt, caption, credit)")
-        return LeadImage(**{k: self.text(key, v) for k, v in value.items()})
+        return LeadImage(**{k: self.text(key, v) for k, v in value.items()}, line=self.front.key_lines.get(key, 0))
 
     def corrections(self, key: str, value: object) -> tuple[Correction, ...]:
         if not isinstance(value, list):

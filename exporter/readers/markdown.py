@@ -287,7 +287,12 @@ class _Builder:
             self.warn(code, message)
 
     def inlines(self, token: Token) -> tuple[Inline, ...]:
-        return inlines.convert(token.children or [], footnote=self.footnote, warn=self.warn)
+        return inlines.convert(token.children or [], footnote=self.footnote, warn=self.warn,
+                               line=self.line_of(token))
+
+    def line_of(self, token: Token) -> int:
+        """The file line a token starts on (markdown-it counts from 0 in the body); the last block's if unknown."""
+        return token.map[0] + self.offset if token.map else self.line
 
     def blocks(self, i: int, depth: int, parent: str, end: int = -1) -> tuple[list[Block], int]:
         """Blocks from `i` up to the closing token of `parent` (or `end`); returns them and the next index."""
@@ -329,7 +334,7 @@ class _Builder:
                 out.append(ThematicBreak())
             case "html_block":
                 if not _is_comment(token.content):  # comments are notes to editors, not content
-                    out.append(RawBlock(text=token.content.rstrip("\n")))
+                    out.append(RawBlock(text=token.content.rstrip("\n"), line=self.line))
             case "footnote_anchor":
                 pass
             case _ if token.nesting == 1:
@@ -347,14 +352,17 @@ class _Builder:
             close += 1  # footnote anchors sit between a note's last inline and its paragraph_close
         inline = self.tokens[i + 1]
         children = list(inline.children or [])
+        line = self.line_of(inline)
         last_in_quote = parent in _QUOTES and self.tokens[close + 1].nesting == -1
         if last_in_quote and (split := inlines.split_attribution(children, whole=bool(out))):
+            at = line + inlines.line_ends(children[:len(children) - len(split[1])])
             children, attribution = split
-            self.attribution = inlines.convert(attribution, footnote=self.footnote, warn=self.warn)
+            self.attribution = inlines.convert(attribution, footnote=self.footnote, warn=self.warn, line=at)
         if (image := inlines.lone_image(children)) is not None:
-            out.append(inlines.figure(image, footnote=self.footnote, warn=self.warn))
+            at = line + inlines.line_ends(children[:next(n for n, t in enumerate(children) if t is image)])
+            out.append(inlines.figure(image, footnote=self.footnote, warn=self.warn, line=at))
             return close + 1
-        content = inlines.convert(children, footnote=self.footnote, warn=self.warn)
+        content = inlines.convert(children, footnote=self.footnote, warn=self.warn, line=line)
         if out and isinstance(table := out[-1], Table) and not table.caption and content \
                 and isinstance(first := content[0], Text) and (cap := _TABLE_CAPTION.match(first.text)):
             caption = (Text(text=first.text[cap.end():]), *content[1:])  # Pandoc's "Table: caption"

@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from exporter.diagnostics import Report
-from exporter.html_body import ImageRef
+from exporter.html_body import ImageMap, ImageRef
 from exporter.resources import ResourcePolicy, image_refused, image_size, media_type
 from exporter.svg import checked_svg
 from exporter.urls import safe_url
@@ -48,15 +48,16 @@ class ImageStore:
     images: dict[str, PackedImage] = field(default_factory=dict)
     """By content hash, in first-use order."""
 
-    def add_bytes(self, data: bytes, *, source: str, src: str) -> PackedImage | None:
-        """Store bytes already in hand (a generated cover, a read image)."""
+    def add_bytes(self, data: bytes, *, source: str, src: str, line: int = 0) -> PackedImage | None:
+        """Store bytes already in hand (a generated cover, a read image); `line` is where the source names it."""
         kind = media_type(data)
         if kind is None:
-            self.report.warn("image.unsupported", f"{src}: not a PNG, JPEG, GIF, WebP or SVG image", path=source)
+            self.report.warn("image.unsupported", f"{src}: not a PNG, JPEG, GIF, WebP or SVG image", path=source,
+                             line=line)
             return None
         suffix = _SUFFIXES[kind]
         if kind == "image/svg+xml":
-            cleaned = checked_svg(data, src=src, source=source, report=self.report)
+            cleaned = checked_svg(data, src=src, source=source, report=self.report, line=line)
             if cleaned is None:
                 return None
             data = cleaned
@@ -67,18 +68,19 @@ class ImageStore:
             self.images[digest] = PackedImage(f"images/img-{digest[:16]}{suffix}", kind, data, width, height)
         return self.images[digest]
 
-    def add(self, src: str, *, source: str) -> PackedImage | None:
-        """Read `src` (relative to `source`) through the policy and store it; None (reported) when refused."""
-        data = self.policy.read(src, source=source, report=self.report)
-        if data is None or image_refused(data, src=src, source=source, report=self.report):
+    def add(self, src: str, *, source: str, line: int = 0) -> PackedImage | None:
+        """Read `src` (relative to `source`, named on its `line`) through the policy and store it; None (reported)
+        when refused."""
+        data = self.policy.read(src, source=source, report=self.report, line=line)
+        if data is None or image_refused(data, src=src, source=source, report=self.report, line=line):
             return None  # a bomb would take down the reader's e-book app, a damaged image shows as a hole
-        return self.add_bytes(data, source=source, src=src)
+        return self.add_bytes(data, source=source, src=src, line=line)
 
-    def resolver(self, source: str, prefix: str) -> Callable[[str], ImageRef | None]:
+    def resolver(self, source: str, prefix: str) -> ImageMap:
         """html_body's image callback for one chapter: `prefix` is the way from the chapter to the package root."""
 
-        def image(src: str) -> ImageRef | None:
-            packed = self.add(src, source=source)
+        def image(src: str, line: int) -> ImageRef | None:
+            packed = self.add(src, source=source, line=line)
             return None if packed is None else ImageRef(prefix + packed.file_name, packed.width, packed.height)
 
         return image

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from exporter.diagnostics import Report
-from exporter.html_body import BodyOptions, ImageRef
+from exporter.html_body import BodyOptions, ImageMap, ImageRef
 from exporter.html_context import article_context, direction, format_date, labels, modified
 from exporter.identity import document_authors
 from exporter.model import Article, Collection, Metadata
@@ -37,16 +37,17 @@ class ImageMapper:
     policy: ResourcePolicy
     """The render's policy: local images are located through it, remote ones fetched through it."""
 
-    def __call__(self, src: str) -> ImageRef | None:
+    def __call__(self, src: str, line: int = 0) -> ImageRef | None:
         """A `file:` URL for an allowed local image, the URL itself for a remote one the policy may fetch (the
-        fetcher then reads it through the same policy, which still checks the address), else None."""
+        fetcher then reads it through the same policy, which still checks the address), else None after a
+        warning naming the source's `line`."""
         if self.policy.allow_remote and is_remote(src):
             return ImageRef(src.strip())
-        found = self.policy.locate(src, source=self.source, report=self.report)
+        found = self.policy.locate(src, source=self.source, report=self.report, line=line)
         return ImageRef(found.as_uri()) if found is not None else None
 
 
-def _sanitizer(images: Callable[[str], ImageRef | None]) -> Callable[[str], str] | None:
+def _sanitizer(images: ImageMap) -> Callable[[str, int], str] | None:
     """The shared raw-HTML allowlist, or None (raw HTML dropped with a warning) when nh3 is missing."""
     try:
         import nh3  # noqa: F401
@@ -109,7 +110,7 @@ def document_context(doc: Article | Collection, theme: Theme, *, report: Report,
         image = None
         if meta.image is not None:
             ref = ImageMapper(source=str(Path(doc.source) / "collection.yaml"), report=report,
-                              policy=policy)(meta.image.src)
+                              policy=policy)(meta.image.src, meta.image.line)
             image = {"url": ref.url, "alt": meta.image.alt} if ref else None
         cover = {"title": meta.title, "subtitle": meta.subtitle, "image": image, "publisher": meta.publisher,
                  "rights": meta.rights,

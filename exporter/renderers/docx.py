@@ -214,7 +214,8 @@ class _Writer:
         if meta.image is not None:
             caption = (m.Text(text=meta.image.caption),) if meta.image.caption else ()
             credit = f"{words['photo']}: {meta.image.credit}" if meta.image.credit else ""
-            self._figure(m.Figure(src=meta.image.src, alt=meta.image.alt, caption=caption, credit=credit), ctx)
+            self._figure(m.Figure(src=meta.image.src, alt=meta.image.alt, caption=caption, credit=credit,
+                                  line=meta.image.line), ctx)
         self.dateline = meta.dateline
         self._blocks(article.blocks, ctx)
         if meta.corrections:
@@ -358,7 +359,7 @@ class _Writer:
                 self._inlines(cell.children, _ooxml.element(paragraph), ctx, _Fmt())
 
     def _figure(self, block: m.Figure, ctx: _Ctx) -> None:
-        data = None if ctx.in_note else self._image(block.src, ctx)
+        data = None if ctx.in_note else self._image(block.src, block.line, ctx)
         if data is not None:
             paragraph = self._para(ctx, "Figure")
             self._picture(paragraph, data, block.alt, "", figure=True)
@@ -398,7 +399,7 @@ class _Writer:
                         link = _ooxml.add_hyperlink(parent, ctx.part, target)
                         self._inlines(node.children, link, ctx, dataclasses.replace(fmt, style=self.ids["Hyperlink"]))
                 case m.Image():
-                    data = None if ctx.in_note else self._image(node.src, ctx)
+                    data = None if ctx.in_note else self._image(node.src, node.line, ctx)
                     if data is None:
                         _ooxml.add_text(parent, node.alt, fmt.rpr())
                     else:
@@ -448,19 +449,20 @@ class _Writer:
 
     # -- pictures
 
-    def _image(self, src: str, ctx: _Ctx) -> bytes | None:
+    def _image(self, src: str, line: int, ctx: _Ctx) -> bytes | None:
+        """The bytes Word can show for `src` (named on the source's `line`), or None after a warning."""
         try:
-            data = self.policy.read(src, source=ctx.source, report=self.report)
+            data = self.policy.read(src, source=ctx.source, report=self.report, line=line)
         except ValueError as exc:  # a NUL byte in the path: the policy should refuse it, not raise
-            self.report.warn("resource.refused", f"{src!r} refused: {exc}", path=ctx.source)
+            self.report.warn("resource.refused", f"{src!r} refused: {exc}", path=ctx.source, line=line)
             return None
-        if data is None or image_refused(data, src=src, source=ctx.source, report=self.report):
+        if data is None or image_refused(data, src=src, source=ctx.source, report=self.report, line=line):
             return None  # Pillow or Word would decode it: a bomb or damaged data must not get that far
         converted = _ooxml.embeddable(data)
         if converted is None:
             kind = media_type(data) or "this format"
             self.report.warn("docx.image-unsupported", f"{src!r}: Word cannot show {kind} (or the file is damaged); "
-                             "its alt text is used instead", path=ctx.source)
+                             "its alt text is used instead", path=ctx.source, line=line)
         return converted
 
     def _picture(self, parent: Any, data: bytes, alt: str, title: str, *, figure: bool) -> None:

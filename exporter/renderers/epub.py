@@ -185,7 +185,7 @@ class _Builder:
     def _cover(self) -> PackedImage:
         """The lead (or collection) image when it can be read, else one drawn from the theme."""
         if self.meta.image is not None:
-            packed = self.store.add(self.meta.image.src, source=self.source)
+            packed = self.store.add(self.meta.image.src, source=self.source, line=self.meta.image.line)
             if packed is not None and packed.media_type != "image/svg+xml":
                 self.lead_files.add(packed.file_name)
                 return packed

@@ -51,25 +51,26 @@ class _Assets:
     refs: dict[str, ImageRef | None] = field(default_factory=dict)
     files: dict[str, bytes] = field(default_factory=dict)
 
-    def image(self, src: str) -> ImageRef | None:
-        """The output reference for `src` (read once per page), or None when the policy refused it."""
+    def image(self, src: str, line: int = 0) -> ImageRef | None:
+        """The output reference for `src` (read once per page, so a refusal names the first `line` using it), or
+        None when the policy refused it."""
         if src not in self.refs:
-            self.refs[src] = self._load(src)
+            self.refs[src] = self._load(src, line)
         return self.refs[src]
 
-    def _load(self, src: str) -> ImageRef | None:
-        data = self.policy.read(src, source=self.source, report=self.report)
+    def _load(self, src: str, line: int) -> ImageRef | None:
+        data = self.policy.read(src, source=self.source, report=self.report, line=line)
         if data is None:
             return None
         kind = media_type(data)
         if kind is None:
             self.report.warn("resource.refused", f"{src!r} is not an image (PNG, JPEG, GIF, WebP or SVG)",
-                             path=self.source)
+                             path=self.source, line=line)
             return None
-        if image_refused(data, src=src, source=self.source, report=self.report):  # a browser would decode it
+        if image_refused(data, src=src, source=self.source, report=self.report, line=line):  # a browser decodes it
             return None
         if kind == "image/svg+xml":
-            cleaned = checked_svg(data, src=src, source=self.source, report=self.report)
+            cleaned = checked_svg(data, src=src, source=self.source, report=self.report, line=line)
             if cleaned is None:
                 return None
             data = cleaned

@@ -176,9 +176,9 @@ def test_cms_figures() -> None:
     assert lead == Figure(src="https://cdn.ledger.example/img/ferry-lead.jpg",
                           alt="A ferry leaving Port Ellery at dawn",
                           caption=(T("The 06:10 sailing leaves Port Ellery."),), credit="Ana Ruiz / Ledger",
-                          width=1600, height=900)
+                          width=1600, height=900, line=52)
     assert lone == Figure(src="https://cdn.ledger.example/img/map.png", alt="Map of the four harbours",
-                          width=800, height=600)  # the onerror handler is simply not part of the model
+                          width=800, height=600, line=65)  # the onerror handler is simply not part of the model
 
 
 def test_cms_footnotes_carry_their_blocks_and_leave_the_body() -> None:
@@ -270,7 +270,7 @@ def test_legacy_page_declared_charset_and_body_root() -> None:
     assert meta.publisher == "Harbour Weekly"
     assert article.blocks == (
         P("Traders on the quay – most of them family firms – said the merger… was overdue."),
-        Figure(src="images/cafe.jpg", alt="Café terrace on the quay"),
+        Figure(src="images/cafe.jpg", alt="Café terrace on the quay", line=14),
         Paragraph(children=(T("Prices are unchanged for now."),)),
         RelatedLinks(label="READ ALSO", links=(Link(url="", children=(T("Ferry fares frozen"),)),
                                                Link(url="", children=(T("Harbour dredging starts"),)))),
@@ -316,7 +316,7 @@ def test_pandoc_xhtml_notes_quotes_and_tables() -> None:
     ("<p>keep&nbsp;&nbsp;nbsp</p>", (T("keep\u00a0\u00a0nbsp"),)),
     ("<p>x<sup>2</sup> H<sub>2</sub>O</p>", (T("x"), Superscript(children=(T("2"),)), T(" H"),
                                             Subscript(children=(T("2"),)), T("O"))),
-    ("<p>a <img src='i.png' alt='I'> b</p>", (T("a "), Image(src="i.png", alt="I"), T(" b"))),
+    ("<p>a <img src='i.png' alt='I'> b</p>", (T("a "), Image(src="i.png", alt="I", line=1), T(" b"))),
 ])
 def test_whitespace_and_inline_mapping(html: str, children: tuple[object, ...]) -> None:
     assert blocks_of(html) == (Paragraph(children=children),)  # type: ignore[arg-type]
@@ -402,7 +402,7 @@ def test_footnotes_that_refer_to_each_other_terminate() -> None:
 
 def test_unsafe_image_sources_are_dropped() -> None:
     html = '<p>x <img src="javascript:alert(1)"></p><p><img src="data:image/png;base64,AAAA"></p>'
-    assert blocks_of(html) == (P("x"), Figure(src="data:image/png;base64,AAAA"))
+    assert blocks_of(html) == (P("x"), Figure(src="data:image/png;base64,AAAA", line=1))
 
 
 def test_google_docs_export_notes_point_back_from_an_anchor() -> None:

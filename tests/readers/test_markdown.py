@@ -24,6 +24,7 @@ from exporter.model import (
     Footnote,
     Heading,
     Image,
+    Inline,
     LineBreak,
     Link,
     OrderedList,
@@ -136,8 +137,8 @@ def test_basic_inlines_and_blocks() -> None:
     assert heading == Heading(level=2, children=(t("Section with an id"),), id="custom-id")
     assert isinstance(breaks, Paragraph)
     assert breaks.children[:3] == (t("Line one"), LineBreak(), t("line two & an entity © and "))
-    assert RawInline(text="<kbd>") in breaks.children and RawInline(text="</kbd>") in breaks.children
-    assert raw == RawBlock(text='<div class="note"><p>Raw block</p></div>')  # and the comment is gone
+    assert RawInline(text="<kbd>", line=12) in breaks.children and RawInline(text="</kbd>", line=12) in breaks.children
+    assert raw == RawBlock(text='<div class="note"><p>Raw block</p></div>', line=14)  # and the comment is gone
     assert rule == ThematicBreak()
     assert sub == Heading(level=3, children=(t("Plain subsection"),))
     assert isinstance(last, Paragraph)
@@ -166,7 +167,7 @@ def test_link_targets_kept_as_written_and_unsafe_links_refused() -> None:
         "[a](<my file.md>) ![b](images/слика.png) [c](java&#9;script:alert(1)) [d](JavaScript:x)")
     assert isinstance(para, Paragraph)
     assert para.children[0] == Link(url="my file.md", children=(t("a"),))
-    assert para.children[2] == Image(src="images/слика.png", alt="b")
+    assert para.children[2] == Image(src="images/слика.png", alt="b", line=1)
     assert not [n for n in para.children[3:] if isinstance(n, Link)]
 
 
@@ -280,18 +281,44 @@ def test_figures_captions_and_credits() -> None:
     article, _ = read("figures")
     bridge, most, lamps, only, river, inline, linked = article.blocks
     assert bridge == Figure(src="images/bridge.png", alt="A stone bridge at dusk.",
-                            caption=(t("The old bridge in October."),), credit="Teo Varga")
+                            caption=(t("The old bridge in October."),), credit="Teo Varga", line=5)
     assert most == Figure(src="images/most.png", alt="Мост у сумрак.", caption=(t("Стари мост."),),
-                          credit="Јелена Николић")
+                          credit="Јелена Николић", line=7)
     assert lamps == Figure(src="images/lamps.png", alt="Lamps on the river, credit: Agency",
                            caption=(t("Lamps on the "), Emphasis(children=(t("river"),))),
-                           credit="Agency")
-    assert only == Figure(src="images/only.png", alt="Only a title", caption=(t("Caption without a credit"),))
-    assert river == Figure(src="images/river.png", alt="A river", caption=(t("A river"),), credit="AP")
+                           credit="Agency", line=9)
+    assert only == Figure(src="images/only.png", alt="Only a title", caption=(t("Caption without a credit"),),
+                          line=11)
+    assert river == Figure(src="images/river.png", alt="A river", caption=(t("A river"),), credit="AP", line=13)
     assert isinstance(inline, Paragraph)
-    assert Image(src="images/lantern.png", alt="lantern", title="icon") in inline.children
-    image = Image(src="images/linked.png", alt="Linked image")
+    assert Image(src="images/lantern.png", alt="lantern", title="icon", line=15) in inline.children
+    image = Image(src="images/linked.png", alt="Linked image", line=17)
     assert linked == Paragraph(children=(Link(url="https://example.org", children=(image,)),))
+
+
+def _inlines_held(block: Block) -> tuple[Inline, ...]:
+    if isinstance(block, Table):
+        return tuple(i for row in block.rows for cell in row for i in cell.children)
+    if isinstance(block, BlockQuote):
+        return block.attribution
+    return block.children if isinstance(block, Paragraph) else ()
+
+
+def test_images_and_raw_html_carry_the_file_line_they_are_written_on() -> None:
+    """After soft breaks, in table cells, attributions and footnotes: the line counts from the file's top."""
+    article, _ = read_text("---\ntitle: T\nimage: lead.png\n---\n\nOne\ntwo ![a](a.png) <b>x</b>\n\n| h |\n|---|\n"
+                           "| ![c](c.png) |\n\n> Quoted.\n>\n> — Someone ![q](q.png)\n\nNote[^n].\n\n"
+                           "[^n]: See\n    ![f](f.png)\n\n<div><img src=\"d.png\"></div>\n")
+    found: dict[str, int] = {}
+    for block in (*article.blocks, *(b for note in iter_footnotes(article.blocks) for b in note.blocks)):
+        for node in _inlines_held(block):
+            if isinstance(node, Image | RawInline):
+                found[node.src if isinstance(node, Image) else node.text] = node.line
+        if isinstance(block, RawBlock):
+            found[block.text] = block.line
+    assert article.metadata.image is not None and article.metadata.image.line == 3
+    assert found == {"a.png": 7, "<b>": 7, "</b>": 7, "c.png": 11, "q.png": 15, "f.png": 20,
+                     '<div><img src="d.png"></div>': 22}
 
 
 @pytest.mark.parametrize(("caption", "expected"), [
