@@ -30,6 +30,7 @@ from exporter.feeds import FeedItem
 from exporter.limits import Limits, applied
 from exporter.manifest import AssetHasher, Entry, Manifest, folder_digest, sha256
 from exporter.model import Article, Collection
+from exporter.model_json import from_data, to_json
 from exporter.options import with_network
 from exporter.paths import inside, safe_name, safe_relative
 from exporter.registry import READERS, RENDERERS
@@ -280,6 +281,7 @@ def export(sources: Sequence[str | Path], formats: str | Iterable[str], out_dir:
     feed_pages = sum(1 for j in planned if j.format == "html" and not j.combine)
     feed_items: dict[int, FeedItem] = {}
     todo: list[tuple[Job, Task, str]] = []
+    job_keys: dict[int, str] = {}
     shipped: dict[Path, Mapping[str, bytes]] = {}  # per source: its images, for workers on other machines
     for job in planned:
         try:
@@ -301,6 +303,7 @@ def export(sources: Sequence[str | Path], formats: str | Iterable[str], out_dir:
         digest = sha256(data) if not job.combine else folder_digest(job.source)
         key = sha256(repr((*common, job.format, digest, sorted(job_options.items(), key=str),
                            sorted(links.items()))).encode())
+        job_keys[id(job)] = key
         if incremental and not force and manifest.unchanged(_name(job, out), key, hasher):
             report.results.append(JobResult(job=job, status="skipped"))
             continue
@@ -353,7 +356,7 @@ def export(sources: Sequence[str | Path], formats: str | Iterable[str], out_dir:
     report.results.sort(key=lambda r: order.get(id(r.job), -1))
     if not report.interrupted:
         with applied(limits):  # unchanged pages are read again for the feeds, under the same limits
-            _write_feeds(report, loaded, out, site_url, feed_items)
+            _write_feeds(report, loaded, out, site_url, built=feed_items, keys=job_keys)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -436,6 +439,30 @@ def _with_site_url(job: Job, options: Mapping[str, object] | None, site_url: str
     return merged
 
 
+def _read_feed_cache(out: Path) -> dict[str, object]:
+    """The feed cache's entries by page name; empty when it is missing, unreadable or of another version."""
+    try:
+        data = json.loads((out / FEED_CACHE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    entries = data.get("entries") if isinstance(data, dict) and data.get("version") == 1 else None
+    return entries if isinstance(entries, dict) else {}
+
+
+def _cached_item(entry: object, key: str) -> FeedItem | None:
+    """A cached feed entry, when it was built from exactly this job's inputs (same manifest key)."""
+    if not key or not isinstance(entry, dict) or entry.get("key") != key:
+        return None
+    try:
+        article = from_data(entry["article"])
+    except (ExporterError, KeyError, TypeError, ValueError):
+        return None
+    path, content = entry.get("path"), entry.get("content")
+    if not isinstance(article, Article) or not isinstance(path, str) or not isinstance(content, str):
+        return None
+    return FeedItem(article=article, path=path, content=content)
+
+
 def _write_inside(path: Path, data: bytes, out: Path) -> None:
     """`write_atomically`, refused when a symlinked folder inside `out` would carry the file outside it."""
     if not inside(path, out):
@@ -451,12 +478,18 @@ def _companion_path(output: Path, relative: str) -> Path:
     return output.parent.joinpath(*parts)
 
 
-def _write_feeds(report: BatchReport, theme: Theme, out: Path, site_url: str,
-                 built: Mapping[int, FeedItem]) -> None:
+FEED_CACHE = ".exporter-feed-entries.json"
+"""Each page's feed entry (metadata and content) with its job key, so a rebuild after one edit does not read
+every other article again to write the feeds."""
+
+
+def _write_feeds(report: BatchReport, theme: Theme, out: Path, site_url: str, *,
+                 built: Mapping[int, FeedItem], keys: Mapping[int, str]) -> None:
     """Atom, RSS and JSON feeds when more than one article was exported to html (collections excluded).
 
-    Unchanged pages count too (the feed lists the whole folder), but when no page changed and the feeds are
-    there, they are left alone: re-reading every article would make a no-op rebuild slow.
+    Unchanged pages count too (the feed lists the whole folder): their entries come from the feed cache when
+    its key still matches, else from reading the article again. When no page changed and the feeds are
+    there, they are left alone.
     """
     pages_html = [r for r in report.results if r.job.format == "html" and not r.job.combine]
     done = [r for r in pages_html if r.status in ("done", "skipped")]
@@ -466,18 +499,25 @@ def _write_feeds(report: BatchReport, theme: Theme, out: Path, site_url: str,
         return
     from exporter import feeds
 
+    cached = _read_feed_cache(out) if any(id(r.job) not in built for r in done) else {}
     items: list[FeedItem] = []
+    entries: dict[str, object] = {}
     for result in done:
-        item = built.get(id(result.job))
-        if item is None:  # an unchanged page: its entry was not built in this run
+        name, key = _name(result.job, out), keys.get(id(result.job), "")
+        item = built.get(id(result.job)) or _cached_item(cached.get(name), key)
+        if item is None:  # an unchanged page whose entry is not cached: read it again
             article = load_document(result.job, Report())
             if not isinstance(article, Article):
                 continue
-            item = feeds.feed_item(article, _name(result.job, out), theme, site_url=site_url)
+            item = feeds.feed_item(article, name, theme, site_url=site_url)
         items.append(item)
+        entries[name] = {"key": key, "path": item.path, "content": item.content,
+                         "article": json.loads(to_json(item.article, indent=None))}
     feed_report = Report(path=str(out))
     for name, blob in feeds.build_feeds(items, site_url=site_url, report=feed_report).items():
         write_atomically(out / name, blob)
+    write_atomically(out / FEED_CACHE, json.dumps({"version": 1, "entries": entries}, ensure_ascii=False,
+                                                  separators=(",", ":")).encode("utf-8"))
     if len(feed_report):
         last = report.results.index(pages_html[-1])  # feeds come from the html pages: count their warnings there
         report.results[last] = dataclasses.replace(

@@ -88,7 +88,8 @@ def test_a_batch_writes_safe_names_and_links_follow_them(tmp_path: Path) -> None
     report = pipeline.export([sources], "html,json", out)
     assert report.ok(), [str(d) for r in report.results for d in r.diagnostics]
     written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()
-                     and p.name != MANIFEST_NAME and not p.name.startswith("feed.") and p.parent.name != "_fonts")
+                     and p.name not in (MANIFEST_NAME, pipeline.FEED_CACHE) and not p.name.startswith("feed.")
+                     and p.parent.name != "_fonts")
     questions = 'Q&A _why__ – Ђорђе\'s notes_ part_1 _draft_ _final_'
     assert written == sorted(["_con.html", "_con.json", "desk/a_b.html", "desk/a_b.json",
                               f"{questions}.html", f"{questions}.json"])

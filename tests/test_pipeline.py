@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -256,3 +257,38 @@ def test_workers_need_no_shared_file_system(sources: Path, tmp_path: Path) -> No
     assert _tree(tmp_path / "local") == _tree(tmp_path / "remote")
     images = [name for name in _tree(tmp_path / "remote") if name.endswith((".png", ".jpg"))]
     assert images, "the articles' images were shipped to the workers and copied next to the pages"
+
+
+def test_one_edit_rewrites_the_feeds_without_reading_the_other_articles(
+        sources: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    assert _export(sources, out, "html").ok()
+    edited = sorted(sources.glob("*.md"))[3]
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nA late paragraph from the desk.\n", encoding="utf-8")
+    reads: list[Path] = []
+    real = pipeline.load_document
+    monkeypatch.setattr(pipeline, "load_document", lambda job, *a, **k: reads.append(job.source) or real(job, *a, **k))
+    again = _export(sources, out, "html")
+    assert again.count("done") == 1 and again.count("skipped") == 7
+    assert reads == []  # the seven unchanged entries came from the feed cache
+    monkeypatch.undo()
+    fresh = tmp_path / "fresh"
+    assert _export(sources, fresh, "html").ok()
+    for feed in ("feed.atom", "feed.rss", "feed.json"):
+        assert (out / feed).read_bytes() == (fresh / feed).read_bytes(), feed
+    assert "A late paragraph from the desk." in (out / "feed.json").read_text(encoding="utf-8")
+
+
+def test_a_stale_feed_cache_entry_is_not_used(sources: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert _export(sources, out, "html").ok()
+    cache = out / pipeline.FEED_CACHE
+    data = json.loads(cache.read_text(encoding="utf-8"))
+    for entry in data["entries"].values():
+        entry["key"] = "stale"
+        entry["content"] = "<p>tampered</p>"
+    cache.write_text(json.dumps(data), encoding="utf-8")
+    edited = sorted(sources.glob("*.md"))[0]
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    assert _export(sources, out, "html").ok()
+    assert "tampered" not in (out / "feed.json").read_text(encoding="utf-8")
