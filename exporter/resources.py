@@ -25,8 +25,6 @@ from exporter.diagnostics import Report
 from exporter.errors import OptionError
 from exporter.limits import Limits, current, raise_hint
 
-MAX_RESOURCE_BYTES = Limits().resource_bytes
-"""Largest file read through the policy by default; the job's `resource_bytes` limit (`exporter.limits`)."""
 REMOTE_TIMEOUT = 10.0
 """Seconds one remote fetch may take, redirects included."""
 _MAX_FETCHED = 256

@@ -12,6 +12,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from exporter.diagnostics import Report
+from exporter.readers._html_dom import remove
 
 if TYPE_CHECKING:
     from lxml.etree import _Element
@@ -56,12 +57,12 @@ def clean_svg(data: bytes) -> bytes | None:
         return None
     for element in list(root.iter()):
         if element is not root and _unsafe_element(element):
-            _remove(element)
+            remove(element)
             continue
         if isinstance(element.tag, str):
             _clean_attributes(element)
             if etree.QName(element).localname in _REFERENCING and not _href(element):
-                _remove(element)  # nothing left to show, and WeasyPrint would ask for a URL of None
+                remove(element)  # nothing left to show, and WeasyPrint would ask for a URL of None
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
 
 
@@ -72,20 +73,6 @@ def checked_svg(data: bytes, *, src: str, source: str, report: Report, line: int
         report.warn("image.invalid", f"{src}: an SVG that is not well-formed, declares entities or is not SVG "
                     "at all; left out", path=source, line=line)
     return cleaned
-
-
-def _remove(element: _Element) -> None:
-    """Detach an element, keeping its tail (the text after it belongs to the parent, as in `<text>`)."""
-    parent = element.getparent()
-    if parent is None:
-        return
-    if element.tail:
-        previous = element.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + element.tail
-        else:
-            parent.text = (parent.text or "") + element.tail
-    parent.remove(element)
 
 
 def _unsafe_element(element: _Element) -> bool:

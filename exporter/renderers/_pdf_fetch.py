@@ -21,9 +21,6 @@ from exporter.diagnostics import Report
 from exporter.resources import ResourcePolicy, image_refused, media_type, shipped_file
 from exporter.svg import checked_svg
 
-MAX_RESOURCE_BYTES = 64 * 1024 * 1024
-"""Largest file handed to WeasyPrint; bigger ones are refused rather than exhausting a worker."""
-
 
 def inside(path: Path, roots: Iterable[Path]) -> bool:
     """True when `path` (resolved, symlinks followed) lies in one of `roots`."""
@@ -67,8 +64,8 @@ class GuardedFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint ships no t
         try:
             data = shipped_file(path) or b""
             if not data:
-                if path.stat().st_size > MAX_RESOURCE_BYTES:
-                    raise self.refuse(url, f"larger than {MAX_RESOURCE_BYTES:,} bytes")
+                if path.stat().st_size > self.policy.max_bytes:  # the job's `resource_bytes` limit
+                    raise self.refuse(url, f"larger than {self.policy.max_bytes:,} bytes")
                 data = path.read_bytes()
         except OSError as exc:
             self.report.warn("resource.missing", f"cannot read {path.name}: {exc.strerror}", path=self.source)
