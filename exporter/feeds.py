@@ -13,11 +13,14 @@ import datetime as dt
 import json
 import uuid
 from collections.abc import Sequence
+from pathlib import Path
 from urllib.parse import urljoin
 
 from exporter.diagnostics import Report
+from exporter.errors import ExporterError
 from exporter.html_context import iso, modified
 from exporter.model import Article
+from exporter.model_json import from_data, to_json
 from exporter.themes import Theme
 
 FEED_FILES = ("feed.atom", "feed.rss", "feed.json")
@@ -173,3 +176,49 @@ def feed_item(article: Article, path: str, theme: Theme, *, site_url: str = "") 
     renderer = HtmlRenderer(mode="fragment", fonts="none", base_url=base, site_url=site_url)
     content = renderer.render(article, theme, Report()).decode("utf-8")
     return FeedItem(article=dataclasses.replace(article, blocks=()), path=path, content=content)
+
+
+ENTRY_CACHE = ".exporter-feed-entries.json"
+"""Where a batch keeps each page's feed entry, beside its manifest in the output folder."""
+
+
+@dataclasses.dataclass(slots=True)
+class EntryCache:
+    """Feed entries by page, each with the job key it was built under, so a rebuild after one edit takes the
+    other pages' entries from here instead of reading every article again; a changed key means a stale entry."""
+
+    entries: dict[str, dict[str, object]] = dataclasses.field(default_factory=dict)
+
+    @classmethod
+    def read(cls, path: Path) -> EntryCache:
+        """The cache at `path`; empty when it is missing, unreadable or of another version."""
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return cls()
+        entries = data.get("entries") if isinstance(data, dict) and data.get("version") == 1 else None
+        return cls({k: v for k, v in entries.items() if isinstance(v, dict)} if isinstance(entries, dict) else {})
+
+    def get(self, page: str, key: str) -> FeedItem | None:
+        """The page's entry when it was built from exactly these inputs (`key`), else None."""
+        entry = self.entries.get(page)
+        if not key or entry is None or entry.get("key") != key:
+            return None
+        try:
+            article = from_data(entry["article"])
+        except (ExporterError, KeyError, TypeError, ValueError):
+            return None
+        path, content = entry.get("path"), entry.get("content")
+        if not isinstance(article, Article) or not isinstance(path, str) or not isinstance(content, str):
+            return None
+        return FeedItem(article=article, path=path, content=content)
+
+    def put(self, page: str, key: str, item: FeedItem) -> None:
+        """Remember `item` as the page's entry under `key`."""
+        self.entries[page] = {"key": key, "path": item.path, "content": item.content,
+                              "article": json.loads(to_json(item.article, indent=None))}
+
+    def dump(self, *, keep: Sequence[str]) -> bytes:
+        """The cache file's bytes, holding only the pages in `keep` (pages gone from the feed drop out)."""
+        entries = {page: self.entries[page] for page in keep if page in self.entries}
+        return json.dumps({"version": 1, "entries": entries}, ensure_ascii=False, separators=(",", ":")).encode()

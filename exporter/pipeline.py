@@ -30,7 +30,6 @@ from exporter.feeds import FeedItem
 from exporter.limits import Limits, applied
 from exporter.manifest import AssetHasher, Entry, Manifest, folder_digest, sha256
 from exporter.model import Article, Collection
-from exporter.model_json import from_data, to_json
 from exporter.options import with_network
 from exporter.paths import inside, safe_name, safe_relative
 from exporter.registry import READERS, RENDERERS
@@ -439,30 +438,6 @@ def _with_site_url(job: Job, options: Mapping[str, object] | None, site_url: str
     return merged
 
 
-def _read_feed_cache(out: Path) -> dict[str, object]:
-    """The feed cache's entries by page name; empty when it is missing, unreadable or of another version."""
-    try:
-        data = json.loads((out / FEED_CACHE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    entries = data.get("entries") if isinstance(data, dict) and data.get("version") == 1 else None
-    return entries if isinstance(entries, dict) else {}
-
-
-def _cached_item(entry: object, key: str) -> FeedItem | None:
-    """A cached feed entry, when it was built from exactly this job's inputs (same manifest key)."""
-    if not key or not isinstance(entry, dict) or entry.get("key") != key:
-        return None
-    try:
-        article = from_data(entry["article"])
-    except (ExporterError, KeyError, TypeError, ValueError):
-        return None
-    path, content = entry.get("path"), entry.get("content")
-    if not isinstance(article, Article) or not isinstance(path, str) or not isinstance(content, str):
-        return None
-    return FeedItem(article=article, path=path, content=content)
-
-
 def _write_inside(path: Path, data: bytes, out: Path) -> None:
     """`write_atomically`, refused when a symlinked folder inside `out` would carry the file outside it."""
     if not inside(path, out):
@@ -476,11 +451,6 @@ def _companion_path(output: Path, relative: str) -> Path:
     if not parts or PurePosixPath(relative).is_absolute() or ".." in parts:
         raise RenderError(f"refusing to write companion file {relative!r} outside {output.parent}")
     return output.parent.joinpath(*parts)
-
-
-FEED_CACHE = ".exporter-feed-entries.json"
-"""Each page's feed entry (metadata and content) with its job key, so a rebuild after one edit does not read
-every other article again to write the feeds."""
 
 
 def _write_feeds(report: BatchReport, theme: Theme, out: Path, site_url: str, *,
@@ -499,25 +469,23 @@ def _write_feeds(report: BatchReport, theme: Theme, out: Path, site_url: str, *,
         return
     from exporter import feeds
 
-    cached = _read_feed_cache(out) if any(id(r.job) not in built for r in done) else {}
+    cache = feeds.EntryCache.read(out / feeds.ENTRY_CACHE) if any(id(r.job) not in built for r in done) \
+        else feeds.EntryCache()
     items: list[FeedItem] = []
-    entries: dict[str, object] = {}
     for result in done:
         name, key = _name(result.job, out), keys.get(id(result.job), "")
-        item = built.get(id(result.job)) or _cached_item(cached.get(name), key)
+        item = built.get(id(result.job)) or cache.get(name, key)
         if item is None:  # an unchanged page whose entry is not cached: read it again
             article = load_document(result.job, Report())
             if not isinstance(article, Article):
                 continue
             item = feeds.feed_item(article, name, theme, site_url=site_url)
         items.append(item)
-        entries[name] = {"key": key, "path": item.path, "content": item.content,
-                         "article": json.loads(to_json(item.article, indent=None))}
+        cache.put(name, key, item)
     feed_report = Report(path=str(out))
     for name, blob in feeds.build_feeds(items, site_url=site_url, report=feed_report).items():
         write_atomically(out / name, blob)
-    write_atomically(out / FEED_CACHE, json.dumps({"version": 1, "entries": entries}, ensure_ascii=False,
-                                                  separators=(",", ":")).encode("utf-8"))
+    write_atomically(out / feeds.ENTRY_CACHE, cache.dump(keep=[_name(r.job, out) for r in done]))
     if len(feed_report):
         last = report.results.index(pages_html[-1])  # feeds come from the html pages: count their warnings there
         report.results[last] = dataclasses.replace(

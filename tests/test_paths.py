@@ -17,6 +17,7 @@ from lxml import html as lxml_html
 
 from exporter import pipeline
 from exporter.errors import OptionError
+from exporter.feeds import ENTRY_CACHE
 from exporter.manifest import MANIFEST_NAME
 from exporter.paths import MAX_NAME_BYTES, inside, safe_file_name, safe_name, safe_relative
 
@@ -88,7 +89,7 @@ def test_a_batch_writes_safe_names_and_links_follow_them(tmp_path: Path) -> None
     report = pipeline.export([sources], "html,json", out)
     assert report.ok(), [str(d) for r in report.results for d in r.diagnostics]
     written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()
-                     and p.name not in (MANIFEST_NAME, pipeline.FEED_CACHE) and not p.name.startswith("feed.")
+                     and p.name not in (MANIFEST_NAME, ENTRY_CACHE) and not p.name.startswith("feed.")
                      and p.parent.name != "_fonts")
     questions = 'Q&A _why__ – Ђорђе\'s notes_ part_1 _draft_ _final_'
     assert written == sorted(["_con.html", "_con.json", "desk/a_b.html", "desk/a_b.json",

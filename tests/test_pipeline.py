@@ -21,6 +21,7 @@ from click.testing import CliRunner
 from exporter import _scheduler, pipeline
 from exporter._worker import Outcome, Task
 from exporter.cli import main
+from exporter.feeds import ENTRY_CACHE
 from exporter.manifest import MANIFEST_NAME
 from exporter.watch import watch
 
@@ -282,7 +283,7 @@ def test_one_edit_rewrites_the_feeds_without_reading_the_other_articles(
 def test_a_stale_feed_cache_entry_is_not_used(sources: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert _export(sources, out, "html").ok()
-    cache = out / pipeline.FEED_CACHE
+    cache = out / ENTRY_CACHE
     data = json.loads(cache.read_text(encoding="utf-8"))
     for entry in data["entries"].values():
         entry["key"] = "stale"

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from exporter.feeds import ENTRY_CACHE
 from exporter.manifest import MANIFEST_NAME
-from exporter.pipeline import FEED_CACHE, BatchReport
+from exporter.pipeline import BatchReport
 from exporter.watch import watch
 
 SITE = Path(__file__).parent / "fixtures" / "site"
@@ -75,7 +76,7 @@ def watcher(tmp_path: Path) -> Iterator[tuple[Watcher, Path, Path]]:
 
 def _state(out: Path) -> dict[str, tuple[int, bytes]]:
     return {p.relative_to(out).as_posix(): (p.stat().st_mtime_ns, p.read_bytes()) for p in sorted(out.rglob("*"))
-            if p.is_file() and p.name not in (MANIFEST_NAME, FEED_CACHE)}  # the batch's own bookkeeping
+            if p.is_file() and p.name not in (MANIFEST_NAME, ENTRY_CACHE)}  # the batch's own bookkeeping
 
 
 def test_watch_reexports_only_the_saved_source_and_stops_on_ctrl_c(watcher: tuple[Watcher, Path, Path]) -> None:
