@@ -1,10 +1,16 @@
 """Theme fonts subset to the characters a book uses (fontTools), cached on (font file hash, character set).
 
 The character set is rounded up to whole 128-code-point pages (Basic Latin, Latin-1, Latin Extended-A,
-Cyrillic, General Punctuation, …): a subset costs about half a second per face, mostly spent decompiling
-the layout tables, and rounding (plus a common Latin base) lets every book in the same scripts reuse one
-cached subset: a batch of a hundred English articles subsets each face once per worker. The subset stays
-a fraction of the original (a Latin/Greek/Cyrillic Noto face drops from ~260 KB to ~30 KB of WOFF2).
+Cyrillic, General Punctuation, …): a subset costs a tenth to a fifth of a second per face, mostly spent
+decompiling and pruning the layout tables, and rounding (plus a common Latin base) lets every book in the
+same scripts reuse one cached subset: a batch of a hundred English articles subsets each face once per
+worker. The subset stays a fraction of the original (a Latin/Greek/Cyrillic Noto face drops from ~260 KB
+to ~40 KB).
+
+OpenType features are kept when shaping needs them (fontTools' default list: ligatures, kerning, marks,
+locale forms, the complex-script features) or when the stylesheet asks for them (`font-variant: small-caps`
+keeps `smcp`); keeping every feature would make each subset half as slow again and a third larger, for
+glyphs no rule of the book can select.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,8 +45,41 @@ class EmbeddedFont:
     """The subset font."""
 
 
-def subset_fonts(faces: tuple[FontFace, ...], text: str) -> list[EmbeddedFont]:
-    """Each distinct face subset to the characters in `text`; faces fontTools cannot read are left out."""
+_VARIANT_FEATURES = {
+    "small-caps": ("smcp",), "all-small-caps": ("smcp", "c2sc"), "petite-caps": ("pcap",),
+    "all-petite-caps": ("pcap", "c2pc"), "unicase": ("unic",), "titling-caps": ("titl",),
+    "oldstyle-nums": ("onum",), "lining-nums": ("lnum",), "proportional-nums": ("pnum",),
+    "tabular-nums": ("tnum",), "diagonal-fractions": ("frac",), "stacked-fractions": ("afrc",),
+    "ordinal": ("ordn",), "slashed-zero": ("zero",), "discretionary-ligatures": ("dlig",),
+    "historical-ligatures": ("hlig",), "contextual": ("calt",), "historical-forms": ("hist",),
+    "super": ("sups",), "sub": ("subs",), "ruby": ("ruby",), "full-width": ("fwid",),
+    "proportional-width": ("pwid",), "jis78": ("jp78",), "jis83": ("jp83",), "jis90": ("jp90",),
+    "jis04": ("jp04",), "simplified": ("smpl",), "traditional": ("trad",),
+}
+"""CSS `font-variant-*` keywords and the OpenType features they switch on (CSS Fonts 4, section 6)."""
+_VARIANT_DECLARATION = re.compile(r"font-variant(?:-[a-z-]+)?\s*:\s*([^;}]*)", re.IGNORECASE)
+_FEATURE_SETTINGS = re.compile(r"font-feature-settings\s*:\s*([^;}]*)", re.IGNORECASE)
+_FEATURE_TAG = re.compile(r"[\"']([\x20-\x7e]{4})[\"']")
+
+
+def layout_features(css: str) -> tuple[str, ...]:
+    """fontTools' default feature list plus every feature `css` can switch on, sorted (a cache key)."""
+    from fontTools import subset
+
+    wanted = set(subset.Options().layout_features)
+    for match in _VARIANT_DECLARATION.finditer(css):
+        for keyword in match.group(1).lower().split():
+            wanted.update(_VARIANT_FEATURES.get(keyword, ()))
+    for match in _FEATURE_SETTINGS.finditer(css):
+        wanted.update(_FEATURE_TAG.findall(match.group(1)))
+    return tuple(sorted(wanted))
+
+
+def subset_fonts(faces: tuple[FontFace, ...], text: str, features: tuple[str, ...]) -> list[EmbeddedFont]:
+    """Each distinct face subset to the characters in `text`; faces fontTools cannot read are left out.
+
+    `features` comes from `layout_features` on the stylesheet the fonts are embedded for.
+    """
     chars = pages(text)
     found: list[EmbeddedFont] = []
     seen: set[Path] = set()
@@ -48,7 +88,7 @@ def subset_fonts(faces: tuple[FontFace, ...], text: str) -> list[EmbeddedFont]:
             continue
         seen.add(face.path)
         digest = hashlib.sha256(face.path.read_bytes()).hexdigest()
-        result = _subset(digest, face.path, chars & _coverage(digest, face.path))
+        result = _subset(digest, face.path, chars & _coverage(digest, face.path), features)
         if result is None:
             continue
         payload, suffix, media_type = result
@@ -96,18 +136,18 @@ def _coverage(digest: str, path: Path) -> frozenset[str]:
 
 
 @functools.lru_cache(maxsize=128)
-def _subset(digest: str, path: Path, chars: frozenset[str]) -> tuple[bytes, str, str] | None:
+def _subset(digest: str, path: Path, chars: frozenset[str], features: tuple[str, ...]) -> tuple[bytes, str, str] | None:
     """The subset bytes, suffix and media type; keyed on the file's hash so an edited font is re-subset."""
     del digest  # part of the cache key only
     from fontTools import subset
     from fontTools.ttLib import TTFont, TTLibError
 
     try:
-        font = TTFont(str(path), recalcTimestamp=False)
+        font = TTFont(str(path), recalcTimestamp=False, lazy=True)  # as fontTools' own subsetter loads
     except (TTLibError, OSError, AssertionError):
         return None
     options = subset.Options()
-    options.layout_features = ["*"]
+    options.layout_features = list(features)
     options.name_IDs = ["*"]
     options.name_languages = ["*"]
     options.notdef_outline = True

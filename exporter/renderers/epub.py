@@ -25,7 +25,7 @@ from exporter.model import Article, Collection
 from exporter.renderers import _epub_meta as meta_mod
 from exporter.renderers._epub_assets import ImageStore, PackedImage, chapter_prefix, link_resolver, source_key
 from exporter.renderers._epub_cover import draw_cover
-from exporter.renderers._epub_fonts import font_face_rules, subset_fonts
+from exporter.renderers._epub_fonts import font_face_rules, layout_features, subset_fonts
 from exporter.renderers._epub_xhtml import NavEntry, nest, render_document, resolved_css, visible_text
 from exporter.renderers._epub_zip import build_zip, read_entries
 from exporter.resources import ResourcePolicy
@@ -117,7 +117,8 @@ class _Builder:
         css = resolved_css(self.theme)
         fonts = []
         if self.options.embed_fonts and self.theme.font_faces:
-            fonts = subset_fonts(self.theme.font_faces, visible_text([d.text for d in documents]))
+            fonts = subset_fonts(self.theme.font_faces, visible_text([d.text for d in documents]),
+                                 layout_features(css))
             css = font_face_rules(fonts, "../fonts/") + "\n\n" + css
         from ebooklib import epub
 
