@@ -48,6 +48,9 @@ class Task:
     """Output format name."""
     theme: str
     """Theme folder (resolved) or built-in theme name."""
+    theme_digest: str = ""
+    """The theme's content digest as the parent saw it: a worker loads the theme once per digest instead of
+    stamping its files for every job (empty: load it every time)."""
     options: Mapping[str, object] = field(default_factory=dict)
     """Renderer options."""
     reader: str | None = None
@@ -118,7 +121,7 @@ def _work(task: Task) -> Outcome:
                 allow_private_network=task.options.get("allow_private_network", False)))
             if task.links and task.format in RELINKED_FORMATS:
                 doc = dataclasses.replace(doc, blocks=cast("tuple[Block, ...]", _relink(doc.blocks, task.links)))
-        theme = Theme.load(task.theme)
+        theme = _theme(task)
         renderer = renderers.build(task.format, task.options)
         try:
             data = renderer.render(doc, theme, report)
@@ -144,18 +147,18 @@ _LOADED: dict[tuple[str, str | None, bytes, Limits], tuple[Article, tuple[Diagno
 """The last few articles this worker read, with the reader's diagnostics: a source exported to several
 formats is one job per format, and the scheduler runs them back to back, so each is parsed once."""
 LOADED_KEEP = 8
-_LOADED_LOCK = threading.Lock()
+_CACHE_LOCK = threading.Lock()
 
 
 def _read(task: Task, report: Report) -> Article:
     """The task's article, from this worker's recent reads when the same bytes were read with the same reader."""
     key = (task.source, task.reader, task.data, task.limits)
-    with _LOADED_LOCK:  # an API caller may run tasks on a thread pool
+    with _CACHE_LOCK:  # an API caller may run tasks on a thread pool
         cached = _LOADED.get(key)
     if cached is None:
         own = Report(path=task.source)
         cached = (loader.read_bytes(task.data, task.source, format=task.reader, report=own), tuple(own))
-        with _LOADED_LOCK:
+        with _CACHE_LOCK:
             while len(_LOADED) >= LOADED_KEEP:
                 del _LOADED[next(iter(_LOADED))]
             _LOADED[key] = cached
@@ -177,8 +180,32 @@ def _assets(article: Article, source: str, policy: ResourcePolicy) -> tuple[str,
     return tuple(sorted({str(p) for p in found if p is not None}))
 
 
+_THEMES: dict[tuple[str, str], Theme] = {}
+_THEMES_KEPT = 4
+
+
+def _theme(task: Task) -> Theme:
+    """The task's theme, loaded once per (folder, digest) in this process."""
+    if not task.theme_digest:
+        return Theme.load(task.theme)
+    key = (task.theme, task.theme_digest)
+    with _CACHE_LOCK:
+        found = _THEMES.get(key)
+    if found is None:
+        found = Theme.load(task.theme)
+        with _CACHE_LOCK:
+            while len(_THEMES) >= _THEMES_KEPT:
+                del _THEMES[next(iter(_THEMES))]
+            _THEMES[key] = found
+    return found
+
+
 def _relink(node: object, links: Mapping[str, str]) -> object:
-    """Rewrite `Link.url` through `links` anywhere in a block tree; untouched subtrees keep their identity."""
+    """Rewrite `Link.url` through `links` anywhere in a block tree; untouched subtrees keep their identity.
+
+    Only fields that can hold nodes are visited (`_node_fields`): a long article has thousands of `Text`
+    leaves, and looking inside each of them cost more than rendering its HTML.
+    """
     if isinstance(node, tuple):
         items = tuple(_relink(item, links) for item in node)
         return node if all(a is b for a, b in zip(items, node, strict=True)) else items
@@ -190,27 +217,32 @@ def _relink(node: object, links: Mapping[str, str]) -> object:
             return node
         url = (target + (f"#{parts.fragment}" if parts.fragment else "")) if target else node.url
         return dataclasses.replace(node, url=url, children=children)  # type: ignore[arg-type]
-    names = _node_fields(type(node))
+    names = _FIELDS.get(type(node))
+    if names is None:
+        names = _node_fields(type(node))
     if names:
         changes = {}
         for name in names:
             value = getattr(node, name)
-            if isinstance(value, tuple) or dataclasses.is_dataclass(value):
-                mapped = _relink(value, links)
-                if mapped is not value:
-                    changes[name] = mapped
+            mapped = _relink(value, links)
+            if mapped is not value:
+                changes[name] = mapped
         return dataclasses.replace(node, **changes) if changes else node  # type: ignore[type-var]
     return node
 
 
 _FIELDS: dict[type, tuple[str, ...]] = {}
+_NODE_TYPES = re.compile(r"\b(?:Inline|Block|ListItem|DefinitionItem|TableCell|Link|Footnote)\b")
+"""Annotation names of fields that hold model nodes (`children`, `blocks`, `items`, `rows`, `caption`, …)."""
 
 
 def _node_fields(cls: type) -> tuple[str, ...]:
-    """The init fields of a model class (empty for anything else): what `_relink` descends into."""
-    if cls not in _FIELDS:
-        _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls) if f.init) if dataclasses.is_dataclass(cls) else ()
-    return _FIELDS[cls]
+    """The init fields of a model class that can hold nodes (empty for leaves and anything else)."""
+    names: tuple[str, ...] = ()
+    if dataclasses.is_dataclass(cls):
+        names = tuple(f.name for f in dataclasses.fields(cls) if f.init and _NODE_TYPES.search(str(f.type)))
+    _FIELDS[cls] = names
+    return names
 
 
 _IMAGE_REFERENCE = re.compile(r"""[^\s"'<>()\[\]|*?]+\.(?:png|jpe?g|gif|webp|svg)(?=[\s"'<>()\[\]#?]|$)""",

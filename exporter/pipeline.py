@@ -274,7 +274,8 @@ def export(sources: Sequence[str | Path], formats: str | Iterable[str], out_dir:
     if prune:
         report.pruned.extend(manifest.prune({_name(j, out) for j in planned}))
     limits = limits or Limits()
-    common = [__version__, loaded.digest(), reader, site_url, *([limits.changed()] if limits.changed() else [])]
+    theme_digest = loaded.digest()
+    common = [__version__, theme_digest, reader, site_url, *([limits.changed()] if limits.changed() else [])]
     pages = {j.source.resolve(): j.output.with_suffix(".html") for j in planned if not j.combine}
     batch = frozenset(pages)
     feed_pages = sum(1 for j in planned if j.format == "html" and not j.combine)
@@ -313,8 +314,8 @@ def export(sources: Sequence[str | Path], formats: str | Iterable[str], out_dir:
                 shipped[job.source] = local_files(data, job.source, ResourcePolicy(max_bytes=limits.resource_bytes))
             files = shipped[job.source]
         todo.append((job, Task(source=str(job.source), data=data, format=job.format, theme=str(loaded.folders[0]),
-                               options=job_options, reader=reader, combine=job.combine, links=links,
-                               feed_path=feed_path, site_url=site_url, limits=limits, files=files), key))
+                               theme_digest=theme_digest, options=job_options, reader=reader, combine=job.combine,
+                               links=links, feed_path=feed_path, site_url=site_url, limits=limits, files=files), key))
     for result in report.results:
         if progress:
             progress(result, len(planned))
