@@ -537,13 +537,7 @@ class Article:
     def images(self) -> tuple[str, ...]:
         """Every image source the article refers to (footnotes included), lead image first, without duplicates."""
         found: list[str] = [self.metadata.image.src] if self.metadata.image else []
-        for block in _blocks_and_notes(self.blocks):
-            if isinstance(block, Figure):
-                found.append(block.src)
-            for inline in _block_inlines(block):
-                for node in iter_inlines(inline):
-                    if isinstance(node, Image):
-                        found.append(node.src)
+        found.extend(node.src for node in iter_pictures(self.blocks))
         return tuple(dict.fromkeys(found))
 
 
@@ -614,14 +608,25 @@ def iter_inlines(inline: Inline) -> Iterator[Inline]:
             pass
 
 
-def _blocks_and_notes(blocks: tuple[Block, ...]) -> Iterator[Block]:
+def iter_all_blocks(blocks: tuple[Block, ...]) -> Iterator[Block]:
     """Every block as `iter_blocks` yields it, each followed by the blocks of the footnotes it holds."""
     for block in iter_blocks(blocks):
         yield block
         for top in _block_inlines(block):
             for node in iter_inlines(top):
                 if isinstance(node, Footnote):
-                    yield from _blocks_and_notes(node.blocks)
+                    yield from iter_all_blocks(node.blocks)
+
+
+def iter_pictures(blocks: tuple[Block, ...]) -> Iterator[Figure | Image]:
+    """Every figure and inline image in reading order, footnotes included (the lead image is metadata)."""
+    for block in iter_all_blocks(blocks):
+        if isinstance(block, Figure):
+            yield block
+        for inline in _block_inlines(block):
+            for node in iter_inlines(inline):
+                if isinstance(node, Image):
+                    yield node
 
 
 def iter_footnotes(blocks: tuple[Block, ...]) -> Iterator[Footnote]:

@@ -87,7 +87,8 @@ def subset_fonts(faces: tuple[FontFace, ...], text: str, features: tuple[str, ..
         if face.path in seen:
             continue
         seen.add(face.path)
-        digest = hashlib.sha256(face.path.read_bytes()).hexdigest()
+        info = face.path.stat()
+        digest = _file_digest(face.path, info.st_size, info.st_mtime_ns)
         result = _subset(digest, face.path, chars & _coverage(digest, face.path), features)
         if result is None:
             continue
@@ -116,6 +117,14 @@ def font_face_rules(fonts: list[EmbeddedFont], url_for: str) -> str:
         f"font-weight: {f.face.weight}; font-style: {f.face.style}; }}"
         for f in fonts
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _file_digest(path: Path, size: int, mtime_ns: int) -> str:
+    """The font file's hash, read once per process while its size and time are unchanged (every book of a
+    batch embeds the same faces; reading and hashing a megabyte of fonts per book cost more than its XHTML)."""
+    del size, mtime_ns  # part of the cache key only
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @functools.lru_cache(maxsize=64)

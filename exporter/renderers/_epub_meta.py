@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from exporter.identity import document_authors
-from exporter.model import Article, Figure, Image, Metadata, Person, Table
+from exporter.model import Article, Metadata, Person, Table, iter_all_blocks, iter_pictures
 
 MARC_ROLES = {"author": "aut", "photographer": "pht", "illustrator": "ill", "translator": "trl",
               "editor": "edt", "contributor": "ctb"}
@@ -70,19 +69,6 @@ def credits(meta: Metadata, articles: Sequence[Article]) -> list[Entry]:
     return entries
 
 
-def _walk(node: object) -> Iterator[object]:
-    """Every model node under `node`, footnote bodies included (they are part of the book too)."""
-    if isinstance(node, tuple):
-        for child in node:
-            yield from _walk(child)
-    elif dataclasses.is_dataclass(node) and not isinstance(node, type):
-        yield node
-        for f in dataclasses.fields(node):
-            value = getattr(node, f.name)
-            if isinstance(value, tuple) or dataclasses.is_dataclass(value):
-                yield from _walk(value)
-
-
 @dataclass(frozen=True, slots=True)
 class Accessibility:
     """What the book's content lets us claim, gathered from the model rather than assumed."""
@@ -99,12 +85,10 @@ class Accessibility:
         """Count the images and tables of every article."""
         images, missing, tables = int(cover), 0, 0
         for article in articles:
-            for node in _walk((article.metadata.image, article.blocks)):
-                if isinstance(node, (Figure, Image)) or (node is article.metadata.image and node is not None):
-                    alt = getattr(node, "alt", "")
-                    images, missing = images + 1, missing + (not alt.strip())
-                elif isinstance(node, Table) and not node.header:
-                    tables += 1
+            lead = (article.metadata.image,) if article.metadata.image is not None else ()
+            for picture in (*lead, *iter_pictures(article.blocks)):
+                images, missing = images + 1, missing + (not picture.alt.strip())
+            tables += sum(1 for b in iter_all_blocks(article.blocks) if isinstance(b, Table) and not b.header)
         return cls(images=images, images_without_alt=missing, tables_without_headers=tables)
 
     @property

@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import io
-import sys
-from pathlib import Path
 
 import docx
 from hypothesis import HealthCheck, given, settings
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, where the shared model strategies live
 from model_strategies import articles, documents
 
 from exporter.diagnostics import Report
