@@ -597,15 +597,18 @@ def iter_blocks(blocks: tuple[Block, ...]) -> Iterator[Block]:
         stack.extend(reversed(_child_blocks(block)))
 
 
+_INLINE_CONTAINERS = (Emphasis, Strong, Strikethrough, Superscript, Subscript, Link)
+
+
 def iter_inlines(inline: Inline) -> Iterator[Inline]:
     """The inline and every inline nested in it (footnote bodies excluded)."""
     yield inline
-    match inline:
-        case Emphasis() | Strong() | Strikethrough() | Superscript() | Subscript() | Link():
-            for child in inline.children:
+    if isinstance(inline, _INLINE_CONTAINERS):
+        for child in inline.children:
+            if isinstance(child, _INLINE_CONTAINERS):  # leaves (most of a text) need no generator of their own
                 yield from iter_inlines(child)
-        case _:
-            pass
+            else:
+                yield child
 
 
 def iter_all_blocks(blocks: tuple[Block, ...]) -> Iterator[Block]:

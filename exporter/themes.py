@@ -9,8 +9,10 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import os
 import re
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
@@ -301,11 +303,15 @@ class Theme:
 
 
 def _stamp(folder: Path) -> tuple[tuple[str, int, int], ...]:
-    """Cheap change detector for caches: every theme file's path, size and mtime along the chain."""
+    """Cheap change detector for caches: every theme file's path, size and mtime along the chain.
+
+    Called for every job a renderer keys a cache on, so it uses `os.scandir` (no `Path` per file) and reads a
+    `theme.toml` only when its own size or time changed.
+    """
     chain = [folder]
     seen = {folder}
     while True:
-        extends = _read_toml(chain[-1] / "theme.toml").get("theme", {}).get("extends")
+        extends = _extends(chain[-1] / "theme.toml")
         if not extends:
             break
         parent = resolve_folder(extends)
@@ -313,12 +319,42 @@ def _stamp(folder: Path) -> tuple[tuple[str, int, int], ...]:
             break
         seen.add(parent)
         chain.append(parent)
-    stamp = []
+    stamp: list[tuple[str, int, int]] = []
     for root in chain:
-        for path in sorted(p for p in root.rglob("*") if p.is_file()):
-            info = path.stat()
-            stamp.append((str(path), info.st_size, info.st_mtime_ns))
+        stamp.extend(sorted(_files_with_times(str(root))))
     return tuple(stamp)
+
+
+def _files_with_times(root: str) -> Iterator[tuple[str, int, int]]:
+    """(path, size, mtime_ns) of every file under `root`, following the walk `Path.rglob` would make."""
+    try:
+        entries = list(os.scandir(root))
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            if entry.is_dir(follow_symlinks=False):  # as `rglob`: a linked folder could loop
+                yield from _files_with_times(entry.path)
+            elif entry.is_file():
+                info = entry.stat()
+                yield entry.path, info.st_size, info.st_mtime_ns
+        except OSError:
+            continue
+
+
+def _extends(settings: Path) -> str:
+    """The `extends` of a `theme.toml`, parsed again only when the file changed."""
+    try:
+        info = settings.stat()
+    except OSError as exc:
+        raise ThemeError(f"cannot read theme settings: {exc.strerror}", str(settings)) from None
+    return _extends_cached(settings, info.st_size, info.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=64)
+def _extends_cached(settings: Path, size: int, mtime_ns: int) -> str:
+    del size, mtime_ns  # part of the cache key only
+    return str(_read_toml(settings).get("theme", {}).get("extends") or "")
 
 
 @functools.lru_cache(maxsize=32)

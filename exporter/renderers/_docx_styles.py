@@ -9,7 +9,7 @@ created from the tokens.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -226,15 +226,18 @@ def page_setup(section: Any, tokens: Tokens) -> tuple[int, int]:
             int(height - section.top_margin - section.bottom_margin))
 
 
-def running_chrome(section: Any, title: str, tokens: Tokens) -> None:
-    """This section's own header (the title) and footer (page number fields, in the folio style of the tokens)."""
+def running_chrome(section: Any, title: str, tokens: Tokens, style_ids: Mapping[str, str]) -> None:
+    """This section's own header (the title) and footer (page number fields, in the folio style of the tokens).
+
+    `style_ids` maps style names to ids (python-docx's own lookup by name scans every style, twice).
+    """
     section.header.is_linked_to_previous = False
     section.footer.is_linked_to_previous = False
     head = section.header.paragraphs[0]
-    head.style = "Header"
+    _ooxml.set_paragraph_style(_ooxml.element(head), style_ids["Header"])
     _ooxml.add_text(_ooxml.element(head), title, None)
     foot = section.footer.paragraphs[0]
-    foot.style = "Footer"
+    _ooxml.set_paragraph_style(_ooxml.element(foot), style_ids["Footer"])
     if tokens.page.page_numbers != "none":
         _ooxml.add_field(_ooxml.element(foot), "PAGE", "1")
     if tokens.page.page_numbers == "n of N":

@@ -13,8 +13,10 @@ import functools
 import io
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from types import MappingProxyType
 from typing import Any, ClassVar, assert_never
 
 import docx
@@ -69,10 +71,11 @@ class DocxRenderer:
     def render(self, doc: m.Article | m.Collection, theme: Theme, report: Report) -> bytes:
         """The finished .docx bytes, identical for identical input (and SOURCE_DATE_EPOCH)."""
         language = _docx_styles.word_language(doc.metadata.language)
-        document = docx.Document(io.BytesIO(_styled_template(theme, theme.digest(), language)))
+        template = _styled_template(theme, theme.digest(), language)
+        document = docx.Document(io.BytesIO(template.data))
         if isinstance(doc, m.Collection) and self.toc:
             _ooxml.prepare_settings(document.settings.element, language, update_fields=True)
-        writer = _Writer(document, theme, report, self.policy)
+        writer = _Writer(document, theme, report, self.policy, template.style_ids)
         writer.page_setup(doc)
         if isinstance(doc, m.Collection):
             writer.collection(doc, toc_depth=self.toc_depth if self.toc else 0)
@@ -83,8 +86,18 @@ class DocxRenderer:
         return _ooxml.package_bytes(document)
 
 
+@dataclass(frozen=True, slots=True)
+class _Template:
+    """A styled, empty document and its style ids by name."""
+
+    data: bytes
+    """The .docx package."""
+    style_ids: Mapping[str, str]
+    """Style name → id, read once (python-docx's name lookups scan every style)."""
+
+
 @functools.lru_cache(maxsize=16)
-def _styled_template(theme: Theme, digest: str, language: str) -> bytes:
+def _styled_template(theme: Theme, digest: str, language: str) -> _Template:
     """The empty, fully styled document for a theme and language, built once per process.
 
     Creating and restyling Word's ~60 styles through python-docx costs a quarter of a second (its style
@@ -100,7 +113,7 @@ def _styled_template(theme: Theme, digest: str, language: str) -> bytes:
     _ooxml.drop_package_parts(document.part.package, (RT.THUMBNAIL, STYLES_WITH_EFFECTS, RT.CUSTOM_XML))
     out = io.BytesIO()
     document.save(out)
-    return out.getvalue()
+    return _Template(data=out.getvalue(), style_ids=MappingProxyType({s.name: s.style_id for s in document.styles}))
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,14 +157,15 @@ class _Fmt:
 class _Writer:
     """Walks the model into one python-docx document; mutable state for one render only."""
 
-    def __init__(self, document: Any, theme: Theme, report: Report, policy: ResourcePolicy) -> None:
+    def __init__(self, document: Any, theme: Theme, report: Report, policy: ResourcePolicy,
+                 style_ids: Mapping[str, str]) -> None:
         self.document = document
         self.tokens = theme.tokens
         self.report = report
         self.policy = policy
         self.notes = _ooxml.Footnotes(document.part)
         self.numbering = _ooxml.Numbering(document.part)
-        self.ids = {s.name: s.style_id for s in document.styles}
+        self.ids = style_ids
         self.body = document.element.body
         self.bookmarks = 0
         self.dateline = ""
@@ -165,7 +179,7 @@ class _Writer:
         """Trim, margins and running head from the tokens; remembers the text area for scaling pictures."""
         section = self.document.sections[0]
         self.text_width, self.text_height = _docx_styles.page_setup(section, self.tokens)
-        _docx_styles.running_chrome(section, self._running_head(doc.metadata), self.tokens)
+        _docx_styles.running_chrome(section, self._running_head(doc.metadata), self.tokens, self.ids)
 
     def _running_head(self, meta: m.Metadata, collection: m.Metadata | None = None) -> str:
         """The title, and opposite it what the `running_head` token asks for (section or publication)."""
@@ -181,7 +195,8 @@ class _Writer:
             self._contents(doc, ctx, toc_depth)
         for number, article in enumerate(doc.articles, 1):
             section = self.document.add_section(WD_SECTION.NEW_PAGE)
-            _docx_styles.running_chrome(section, self._running_head(article.metadata, doc.metadata), self.tokens)
+            _docx_styles.running_chrome(section, self._running_head(article.metadata, doc.metadata), self.tokens,
+                                        self.ids)
             self.article(article, prefix=f"a{number}_", in_collection=True)
 
     def _contents(self, doc: m.Collection, ctx: _Ctx, depth: int) -> None:
