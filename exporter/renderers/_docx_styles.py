@@ -152,6 +152,11 @@ def _specs(t: Tokens) -> list[Spec]:
     return specs
 
 
+def table_style_names(tokens: Tokens) -> set[str]:
+    """The table styles the renderer uses (what a blank template's other table styles can be dropped for)."""
+    return {spec.name for spec in _specs(tokens) if spec.kind == "table"}
+
+
 def apply_styles(document: Any, tokens: Tokens, language: str, *, keep_existing: bool) -> None:
     """Create (and, unless `keep_existing`, restyle) every style the renderer uses; set the language everywhere."""
     styles = document.styles

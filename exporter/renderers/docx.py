@@ -109,6 +109,8 @@ def _styled_template(theme: Theme, digest: str, language: str) -> _Template:
     document = docx.Document(str(reference)) if reference else docx.Document()
     _ooxml.clear_body(document)
     _docx_styles.apply_styles(document, theme.tokens, language, keep_existing=reference is not None)
+    if reference is None:  # a theme's own reference.docx keeps every style its designer put there
+        _ooxml.drop_unused_table_styles(document.styles.element, _docx_styles.table_style_names(theme.tokens))
     _ooxml.prepare_settings(document.settings.element, language, update_fields=False)
     _ooxml.drop_package_parts(document.part.package, (RT.THUMBNAIL, STYLES_WITH_EFFECTS, RT.CUSTOM_XML))
     out = io.BytesIO()
@@ -355,7 +357,7 @@ class _Writer:
         if not columns:
             return
         table = self.document.add_table(rows=len(rows), cols=columns)
-        table.style = "Table"
+        _ooxml.element(table).tblStyle_val = self.ids["Table"]
         if ctx.sink is not None:
             ctx.sink.append(_ooxml.element(table))
         cells = table._cells  # one pass over the grid; `table.cell(r, c)` rescans it on every call

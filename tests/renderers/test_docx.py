@@ -354,3 +354,32 @@ def test_libreoffice_converts_every_docx_and_the_words_survive(theme: str, tmp_p
         expected = Counter(words(_split_marks(" ".join(body))))
         missing = expected - Counter(words(_split_marks(text.replace("-\n", "-"))))
         assert not missing, f"{path}: {sorted(missing)[:20]}"
+
+
+def _style_ids(data: bytes) -> tuple[dict[str, str], set[str]]:
+    """(style id → type) defined in styles.xml, and every style id the document, notes and chrome refer to."""
+    import zipfile
+
+    from lxml import etree
+
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        styles = etree.fromstring(archive.read("word/styles.xml"))
+        defined = {s.get(f"{w}styleId"): s.get(f"{w}type") for s in styles.iter(f"{w}style")}
+        used = {s.get(f"{w}val") for s in styles.iter(f"{w}basedOn", f"{w}next", f"{w}link")}
+        for name in archive.namelist():
+            if name.startswith("word/") and name.endswith(".xml") and name != "word/styles.xml":
+                root = etree.fromstring(archive.read(name))
+                used |= {e.get(f"{w}val") for e in root.iter(f"{w}pStyle", f"{w}rStyle", f"{w}tblStyle")}
+    return defined, used
+
+
+def test_every_style_used_is_defined_and_unused_table_styles_are_gone(tmp_path: Path) -> None:
+    data = rendered(EVERYTHING)[0]
+    defined, used = _style_ids(data)
+    assert used and used <= set(defined), sorted(used - set(defined))
+    tables = {sid for sid, kind in defined.items() if kind == "table"}
+    assert tables == {"TableNormal", "Table"}  # the blank template's hundred table styles are not shipped
+    reference = _child_theme(tmp_path, reference=True)
+    own = _style_ids(DocxRenderer().render(load(EVERYTHING.relative_to(ROOT)), reference, Report()))[0]
+    assert "LightShading-Accent1" in own  # a theme's reference.docx keeps every style its designer put there

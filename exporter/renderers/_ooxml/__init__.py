@@ -17,6 +17,7 @@ from exporter.renderers._ooxml.parts import (
 )
 from exporter.renderers._ooxml.styles import (
     default_run_properties,
+    drop_unused_table_styles,
     set_box,
     set_fonts,
     set_language,
@@ -61,6 +62,7 @@ __all__ = [
     "clear_body",
     "default_run_properties",
     "drop_package_parts",
+    "drop_unused_table_styles",
     "element",
     "embeddable",
     "field_end",
