@@ -12,10 +12,10 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
 from docx.opc.part import XmlPart
 from docx.opc.pkgwriter import PackageWriter
-from docx.oxml import OxmlElement, parse_xml
+from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 
-from exporter.renderers._ooxml.text import XML_SPACE, Element, el, style_rpr
+from exporter.renderers._ooxml.text import XML_SPACE, Element, el, make, style_rpr
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 """Timestamp of every archive entry, so two runs give identical bytes."""
@@ -61,7 +61,7 @@ class Footnotes:
                                  package)
             self._document_part.relate_to(self._part, RT.FOOTNOTES)
             settings = self._document_part.settings.element
-            pr = OxmlElement("w:footnotePr")
+            pr = make("w:footnotePr")
             pr.append(el("w:footnote", id="-1"))
             pr.append(el("w:footnote", id="0"))
             _insert_setting(settings, pr, _AFTER_FOOTNOTE_PR)
@@ -77,7 +77,7 @@ class Footnotes:
     @staticmethod
     def reference(parent: Element, note_id: int, style_id: str) -> None:
         """The superscript reference mark in the text."""
-        run = OxmlElement("w:r")
+        run = make("w:r")
         run.append(style_rpr(style_id))
         run.append(el("w:footnoteReference", id=str(note_id)))
         parent.append(run)
@@ -87,18 +87,18 @@ class Footnotes:
         """The number at the start of the note itself (`w:footnoteRef`) and a space, in its first paragraph."""
         paragraph = note.find(qn("w:p"))
         if paragraph is None:
-            paragraph = OxmlElement("w:p")
-            ppr = OxmlElement("w:pPr")
+            paragraph = make("w:p")
+            ppr = make("w:pPr")
             ppr.append(el("w:pStyle", val=text_style_id))
             paragraph.append(ppr)
             note.insert(0, paragraph)
-        run = OxmlElement("w:r")
+        run = make("w:r")
         run.append(style_rpr(ref_style_id))
-        run.append(OxmlElement("w:footnoteRef"))
+        run.append(make("w:footnoteRef"))
         index = 1 if paragraph.find(qn("w:pPr")) is not None else 0
         paragraph.insert(index, run)
-        space = OxmlElement("w:r")
-        t = OxmlElement("w:t")
+        space = make("w:r")
+        t = make("w:t")
         t.text = " "
         t.set(XML_SPACE, "preserve")
         space.append(t)
@@ -150,7 +150,7 @@ class Numbering:
                 lvl.append(el("w:numFmt", val="bullet"))
                 lvl.append(el("w:lvlText", val=_BULLETS[level % 3]))
             lvl.append(el("w:lvlJc", val="left"))
-            ppr = OxmlElement("w:pPr")
+            ppr = make("w:pPr")
             ppr.append(el("w:ind", left=str(360 * (level + 1)), hanging="360"))
             lvl.append(ppr)
             abstract.append(lvl)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 
-from exporter.renderers._ooxml.text import Element, el
+from exporter.renderers._ooxml.text import Element, el, make
 
 # ---------------------------------------------------------------------------------------------- styles
 
@@ -42,15 +41,15 @@ def default_run_properties(styles: Element) -> Element:
     """`w:docDefaults/w:rPrDefault/w:rPr`, created when the styles part has none."""
     defaults = styles.find(qn("w:docDefaults"))
     if defaults is None:
-        defaults = OxmlElement("w:docDefaults")
+        defaults = make("w:docDefaults")
         styles.insert(0, defaults)
     rpr_default = defaults.find(qn("w:rPrDefault"))
     if rpr_default is None:
-        rpr_default = OxmlElement("w:rPrDefault")
+        rpr_default = make("w:rPrDefault")
         defaults.insert(0, rpr_default)
     rpr = rpr_default.find(qn("w:rPr"))
     if rpr is None:
-        rpr = OxmlElement("w:rPr")
+        rpr = make("w:rPr")
         rpr_default.append(rpr)
     return rpr
 
@@ -78,7 +77,7 @@ def _set_ppr_child(ppr: Element, child: Element) -> None:
 def set_box(ppr: Element, *, colour: str, fill: str = "", sides: Iterable[str] = ("top", "left", "bottom", "right"),
             size: int = 4) -> None:
     """Paragraph borders (and an optional fill) on a style: the corrections box, asides, rules."""
-    borders = OxmlElement("w:pBdr")
+    borders = make("w:pBdr")
     for side in sides:
         borders.append(el(f"w:{side}", val="single", sz=str(size), space="4", color=colour.lstrip("#")))
     _set_ppr_child(ppr, borders)
@@ -103,16 +102,16 @@ def set_table_style_borders(style: Element, colour: str) -> None:
     """Horizontal hairlines and cell padding on a table style, in the theme's rule colour."""
     tblpr = style.find(qn("w:tblPr"))
     if tblpr is None:
-        tblpr = OxmlElement("w:tblPr")
+        tblpr = make("w:tblPr")
         rpr = style.find(qn("w:rPr"))
         (rpr.addnext if rpr is not None else style.append)(tblpr)
     for old in tblpr.findall(qn("w:tblBorders")):
         tblpr.remove(old)
-    borders = OxmlElement("w:tblBorders")
+    borders = make("w:tblBorders")
     for side in ("top", "bottom", "insideH"):
         borders.append(el(f"w:{side}", val="single", sz="4", space="0", color=colour.lstrip("#")))
     tblpr.append(borders)
-    margins = OxmlElement("w:tblCellMar")
+    margins = make("w:tblCellMar")
     for side in ("left", "right"):
         margins.append(el(f"w:{side}", w="108", type="dxa"))
     tblpr.append(margins)

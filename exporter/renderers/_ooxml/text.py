@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import copy
+import functools
 import io
 import re
 from typing import Any
 
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.part import Part
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
+from docx.oxml.ns import NamespacePrefixedTag, qn
+from docx.oxml.parser import oxml_parser
 
 Element = Any
 """An lxml element from python-docx's tree (python-docx ships no usable stubs for its element classes)."""
@@ -30,9 +31,25 @@ def xml_text(text: str) -> str:
     return _NOT_XML.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
+def make(tag: str) -> Element:
+    """A new element of python-docx's class for `tag` (`w:p`, `a:blip`, …), as `docx.oxml.OxmlElement` makes it.
+
+    `OxmlElement` parses the prefixed tag on every call; a long article creates a hundred thousand elements,
+    so the tag's Clark name and namespace map are looked up once (`_tag_parts`).
+    """
+    clark, nsmap = _tag_parts(tag)
+    return oxml_parser.makeelement(clark, nsmap=nsmap)
+
+
+@functools.cache
+def _tag_parts(tag: str) -> tuple[str, dict[str, str]]:
+    prefixed = NamespacePrefixedTag(tag)
+    return prefixed.clark_name, prefixed.nsmap
+
+
 def el(tag: str, **attrs: str) -> Element:
     """A `w:` element with `w:` attributes."""
-    element = OxmlElement(tag)
+    element = make(tag)
     for key, value in attrs.items():
         element.set(qn(f"w:{key}"), value)
     return element
@@ -49,7 +66,7 @@ def add_paragraph(container: Element, style_id: str) -> Element:
     Built directly rather than through `Document.add_paragraph`, whose lookup of the style by name scans
     every style for every paragraph and dominated the render time of long articles.
     """
-    paragraph = OxmlElement("w:p")
+    paragraph = make("w:p")
     set_paragraph_style(paragraph, style_id)
     last = next(container.iterchildren(reversed=True), None)  # len() walks every child: quadratic in long bodies
     if last is not None and last.tag == qn("w:sectPr"):
@@ -63,7 +80,7 @@ def set_paragraph_style(paragraph: Element, style_id: str) -> None:
     """Give a paragraph its style by id (`w:pStyle` first in `w:pPr`, as the schema orders it)."""
     ppr = paragraph.find(qn("w:pPr"))
     if ppr is None:
-        ppr = OxmlElement("w:pPr")
+        ppr = make("w:pPr")
         paragraph.insert(0, ppr)
     for old in ppr.findall(qn("w:pStyle")):
         ppr.remove(old)
@@ -127,8 +144,8 @@ def add_picture(parent: Element, part: Any, data: bytes, *, width: int, height: 
     doc_pr.set("descr", xml_text(alt))
     if title:
         doc_pr.set("title", xml_text(title))
-    run = OxmlElement("w:r")
-    drawing = OxmlElement("w:drawing")
+    run = make("w:r")
+    drawing = make("w:drawing")
     drawing.append(inline)
     run.append(drawing)
     parent.append(run)
@@ -154,30 +171,30 @@ def run_properties(*, style_id: str = "", italic: bool = False, bold: bool = Fal
         props.append(el("w:vertAlign", val=vert))
     if not props:
         return None
-    rpr = OxmlElement("w:rPr")
+    rpr = make("w:rPr")
     rpr.extend(props)
     return rpr
 
 
 def style_rpr(style_id: str) -> Element:
-    rpr = OxmlElement("w:rPr")
+    rpr = make("w:rPr")
     rpr.append(el("w:rStyle", val=style_id))
     return rpr
 
 
 def add_text(parent: Element, text: str, rpr: Element | None) -> None:
     """Append runs for `text` to a paragraph or hyperlink; newlines become `w:br`, tabs `w:tab`."""
-    run = OxmlElement("w:r")
+    run = make("w:r")
     if rpr is not None:
         run.append(_copy(rpr))
     for index, line in enumerate(xml_text(text).split("\n")):
         if index:
-            run.append(OxmlElement("w:br"))
+            run.append(make("w:br"))
         for part_index, chunk in enumerate(line.split("\t")):
             if part_index:
-                run.append(OxmlElement("w:tab"))
+                run.append(make("w:tab"))
             if chunk:
-                t = OxmlElement("w:t")
+                t = make("w:t")
                 t.text = chunk
                 t.set(XML_SPACE, "preserve")
                 run.append(t)
@@ -190,8 +207,8 @@ def _copy(element: Element) -> Element:
 
 def add_break(parent: Element) -> None:
     """A hard line break inside a paragraph."""
-    run = OxmlElement("w:r")
-    run.append(OxmlElement("w:br"))
+    run = make("w:r")
+    run.append(make("w:br"))
     parent.append(run)
 
 
@@ -200,7 +217,7 @@ def add_hyperlink(parent: Element, part: Part, url: str) -> Element:
 
     The relationship lives on the part the paragraph belongs to (document or footnotes), as Word requires.
     """
-    link = OxmlElement("w:hyperlink")
+    link = make("w:hyperlink")
     if url.startswith("#"):
         link.set(qn("w:anchor"), bookmark_name(url[1:]))
     else:
@@ -233,20 +250,20 @@ def field_start(parent: Element, instruction: str) -> None:
     """Open a complex field whose result (e.g. a table of contents) spans the paragraphs that follow."""
     for child in (el("w:fldChar", fldCharType="begin", dirty="true"), _instruction(instruction),
                   el("w:fldChar", fldCharType="separate")):
-        run = OxmlElement("w:r")
+        run = make("w:r")
         run.append(child)
         parent.append(run)
 
 
 def field_end(parent: Element) -> None:
     """Close the field opened by `field_start`."""
-    run = OxmlElement("w:r")
+    run = make("w:r")
     run.append(el("w:fldChar", fldCharType="end"))
     parent.append(run)
 
 
 def _instruction(text: str) -> Element:
-    instr = OxmlElement("w:instrText")
+    instr = make("w:instrText")
     instr.set(XML_SPACE, "preserve")
     instr.text = f" {text} "
     return instr
@@ -255,7 +272,7 @@ def _instruction(text: str) -> Element:
 def add_field(parent: Element, instruction: str, placeholder: str = "", rpr: Element | None = None) -> None:
     """A complex field (`PAGE`, `NUMPAGES`, `TOC …`) Word and LibreOffice compute when they lay out the file."""
     def run(child: Element) -> None:
-        r = OxmlElement("w:r")
+        r = make("w:r")
         if rpr is not None:
             r.append(_copy(rpr))
         r.append(child)
@@ -272,7 +289,7 @@ def add_field(parent: Element, instruction: str, placeholder: str = "", rpr: Ele
 def set_numbering(paragraph: Element, num_id: int, level: int) -> None:
     """Attach a paragraph to a list instance at a nesting level (`w:numPr`), after its style in `w:pPr`."""
     ppr = paragraph.get_or_add_pPr()
-    numpr = OxmlElement("w:numPr")
+    numpr = make("w:numPr")
     numpr.append(el("w:ilvl", val=str(level)))
     numpr.append(el("w:numId", val=str(num_id)))
     style = ppr.find(qn("w:pStyle"))
