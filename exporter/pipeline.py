@@ -220,13 +220,16 @@ os.umask(_UMASK)
 
 def write_atomically(path: Path, data: bytes) -> None:
     """Write to a temporary file in the same folder, then rename: readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     # Ctrl-C is held back for the few microseconds between creating the temporary file and renaming it, so
     # an interrupt can never strand a `.part` file (a SIGKILL can; the next run sweeps those up).
     held = {signal.SIGINT, signal.SIGTERM}
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+        try:
+            handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+        except FileNotFoundError:  # the folder is new: made here rather than checked before every file
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
         try:
             os.fchmod(handle, 0o666 & ~_UMASK)  # mkstemp's 0600 would hide outputs from the web server
             with os.fdopen(handle, "wb") as stream:
