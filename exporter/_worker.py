@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import cast
 from urllib.parse import urlsplit
 
-from exporter import loader, renderers
+from exporter import loader, renderers, shared_cache
 from exporter.diagnostics import Diagnostic, Report
 from exporter.errors import ExporterError, RenderError
 from exporter.feeds import FeedItem, feed_item
@@ -68,6 +68,9 @@ class Task:
     files: Mapping[str, bytes] = field(default_factory=dict)
     """Local files the job may read (resolved path → bytes), sent when the workers may not share the parent's
     file system (an executor such as a Dask cluster); otherwise empty and the worker reads the disk."""
+    cache_dir: str = ""
+    """The batch's `exporter.shared_cache` folder in the output folder, for workers on this machine; empty
+    for workers elsewhere (they compute what they need)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -99,7 +102,7 @@ def ignore_sigint() -> None:
 
 def work(task: Task) -> Outcome:
     """Read and render one task under its limits; every failure becomes an error diagnostic, never an exception."""
-    with applied(task.limits), shipped(task.files):
+    with applied(task.limits), shipped(task.files), shared_cache.using(task.cache_dir):
         return _work(task)
 
 

@@ -22,7 +22,7 @@ from pathlib import Path, PurePosixPath
 from typing import Literal
 from urllib.parse import urljoin
 
-from exporter import __version__, _scheduler, loader
+from exporter import __version__, _scheduler, loader, shared_cache
 from exporter._worker import Outcome, Task, link_candidates, local_files
 from exporter.diagnostics import Diagnostic, Report
 from exporter.errors import ExporterError, OptionError, RenderError
@@ -286,6 +286,7 @@ def export(sources: Sequence[str | Path], formats: str | Iterable[str], out_dir:
     todo: list[tuple[Job, Task, str]] = []
     job_keys: dict[int, str] = {}
     shipped: dict[Path, Mapping[str, bytes]] = {}  # per source: its images, for workers on other machines
+    cache_dir = str(out / shared_cache.FOLDER) if executor is None else ""  # a cluster's disks are not ours
     for job in planned:
         try:
             data = b"" if job.combine else loader.read_source(job.source, limits)
@@ -318,7 +319,8 @@ def export(sources: Sequence[str | Path], formats: str | Iterable[str], out_dir:
             files = shipped[job.source]
         todo.append((job, Task(source=str(job.source), data=data, format=job.format, theme=str(loaded.folders[0]),
                                theme_digest=theme_digest, options=job_options, reader=reader, combine=job.combine,
-                               links=links, feed_path=feed_path, site_url=site_url, limits=limits, files=files), key))
+                               links=links, feed_path=feed_path, site_url=site_url, limits=limits, files=files,
+                               cache_dir=cache_dir), key))
     for result in report.results:
         if progress:
             progress(result, len(planned))

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from exporter import _scheduler, pipeline
+from exporter import _scheduler, pipeline, shared_cache
 from exporter._worker import Outcome, Task
 from exporter.cli import main
 from exporter.feeds import ENTRY_CACHE
@@ -293,3 +293,29 @@ def test_a_stale_feed_cache_entry_is_not_used(sources: Path, tmp_path: Path) -> 
     edited.write_text(edited.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
     assert _export(sources, out, "html").ok()
     assert "tampered" not in (out / "feed.json").read_text(encoding="utf-8")
+
+
+def test_font_subsets_are_shared_through_the_output_folder(sources: Path, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from exporter.renderers import _epub_fonts
+
+    out = tmp_path / "out"
+    _epub_fonts._MADE.clear()
+    assert _export(sources, out, "epub").ok()
+    entries = sorted((out / shared_cache.FOLDER / "fonts").glob("[0-9a-f]*"))
+    assert len(entries) >= 4  # every face of the theme, once per script mix
+    first = {p.name: p.read_bytes() for p in out.glob("*.epub")}
+
+    def refuse(*_: object) -> bytes:
+        raise AssertionError("subset again although the output folder holds it")
+
+    _epub_fonts._MADE.clear()  # a new worker process: nothing in memory, everything on disk
+    real = _epub_fonts._subset_bytes
+    monkeypatch.setattr(_epub_fonts, "_subset_bytes", refuse)
+    assert _export(sources, out, "epub", force=True).ok()
+    assert {p.name: p.read_bytes() for p in out.glob("*.epub")} == first
+    monkeypatch.setattr(_epub_fonts, "_subset_bytes", real)
+    _epub_fonts._MADE.clear()
+    fresh = tmp_path / "fresh"  # and the same bytes as a run that subset everything itself
+    assert _export(sources, fresh, "epub", jobs=2).ok()
+    assert {p.name: p.read_bytes() for p in fresh.glob("*.epub")} == first

@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from exporter import shared_cache
 from exporter.themes import FontFace
 
 PAGE = 128
@@ -78,21 +79,29 @@ def layout_features(css: str) -> tuple[str, ...]:
 def subset_fonts(faces: tuple[FontFace, ...], text: str, features: tuple[str, ...]) -> list[EmbeddedFont]:
     """Each distinct face subset to the characters in `text`; faces fontTools cannot read are left out.
 
-    `features` comes from `layout_features` on the stylesheet the fonts are embedded for.
+    `features` comes from `layout_features` on the stylesheet the fonts are embedded for. In a batch the
+    subsets are shared through the output folder (`exporter.shared_cache`): a face another worker is subsetting
+    right now is taken from it once that worker is done, after this one has subset the faces nobody is on.
     """
     chars = pages(text)
-    found: list[EmbeddedFont] = []
-    seen: set[Path] = set()
+    distinct: list[tuple[FontFace, str]] = []
     for face in faces:
-        if face.path in seen:
+        if face.path not in {f.path for f, _ in distinct}:
+            info = face.path.stat()
+            distinct.append((face, _file_digest(face.path, info.st_size, info.st_mtime_ns)))
+    made: dict[Path, bytes | None] = {}
+    for wait in (False, True):
+        for face, digest in distinct:
+            if face.path not in made:
+                data, done = _subset(digest, face.path, chars & _coverage(digest, face.path), features, wait=wait)
+                if done:
+                    made[face.path] = data
+    found: list[EmbeddedFont] = []
+    for face, _ in distinct:
+        payload = made[face.path]
+        if payload is None:
             continue
-        seen.add(face.path)
-        info = face.path.stat()
-        digest = _file_digest(face.path, info.st_size, info.st_mtime_ns)
-        result = _subset(digest, face.path, chars & _coverage(digest, face.path), features)
-        if result is None:
-            continue
-        payload, suffix, media_type = result
+        suffix, media_type = (".otf", "font/otf") if payload[:4] == b"OTTO" else (".ttf", "font/ttf")
         name = f"{face.path.stem}{suffix}"
         taken = {f.file_name for f in found}
         for number in range(2, len(faces) + 2):  # a child theme may ship a file named like its parent's
@@ -144,10 +153,30 @@ def _coverage(digest: str, path: Path) -> frozenset[str]:
         return frozenset()
 
 
-@functools.lru_cache(maxsize=128)
-def _subset(digest: str, path: Path, chars: frozenset[str], features: tuple[str, ...]) -> tuple[bytes, str, str] | None:
-    """The subset bytes, suffix and media type; keyed on the file's hash so an edited font is re-subset."""
-    del digest  # part of the cache key only
+_MADE: dict[tuple[str, Path, frozenset[str], tuple[str, ...]], bytes | None] = {}
+_MADE_KEPT = 128
+
+
+def _subset(digest: str, path: Path, chars: frozenset[str], features: tuple[str, ...], *,
+            wait: bool) -> tuple[bytes | None, bool]:
+    """(subset bytes or None for a face fontTools cannot read, True), made once per process and shared through
+    the batch's cache; (None, False) when another worker is making it and `wait` is false."""
+    local = (digest, path, chars, features)
+    if local in _MADE:
+        return _MADE[local], True
+    from fontTools import version
+
+    name = shared_cache.key("font-subset", 1, version, digest, "".join(sorted(chars)), features)
+    data, done = shared_cache.get_or_compute("fonts", name, lambda: _subset_bytes(path, chars, features), wait=wait)
+    if done:
+        while len(_MADE) >= _MADE_KEPT:
+            del _MADE[next(iter(_MADE))]
+        _MADE[local] = data
+    return data, done
+
+
+def _subset_bytes(path: Path, chars: frozenset[str], features: tuple[str, ...]) -> bytes | None:
+    """The face subset to `chars` keeping `features`, as TrueType or CFF OpenType; None when unreadable."""
     from fontTools import subset
     from fontTools.ttLib import TTFont, TTLibError
 
@@ -168,7 +197,6 @@ def _subset(digest: str, path: Path, chars: frozenset[str], features: tuple[str,
     # Plain TrueType/OpenType rather than WOFF2: WOFF2 would save a few kilobytes after the ZIP's own
     # deflate, but Adobe RMSDK and older Apple Books cannot read it, and Brotli makes each subset ~3x slower.
     font.flavor = None
-    suffix, media_type = (".otf", "font/otf") if "CFF " in font or "CFF2" in font else (".ttf", "font/ttf")
     out = io.BytesIO()
     font.save(out, reorderTables=True)
-    return out.getvalue(), suffix, media_type
+    return out.getvalue()

@@ -540,7 +540,7 @@ def test_reproducible_across_processes_and_cold_caches() -> None:
     from exporter.renderers import _epub_fonts
 
     warm = EpubRenderer().render(rich_article(), Theme.load(), Report())
-    _epub_fonts._subset.cache_clear()
+    _epub_fonts._MADE.clear()
     assert EpubRenderer().render(rich_article(), Theme.load(), Report()) == warm
     with ProcessPoolExecutor(max_workers=1) as pool:
         assert pool.submit(render_book, "rich@default").result().data == warm
