@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Any, cast
 
 from exporter.errors import RenderError
 from exporter.themes import Theme
@@ -61,24 +61,22 @@ def nest(chapter: NavEntry, outline: Sequence[tuple[int, str, str]], file_name: 
     return chapter
 
 
-def render_document(theme: Theme, template: str, context: Mapping[str, object], *, source: str) -> str:
-    """A template rendered and checked to be well-formed XML (a malformed document would fail EPUBCheck)."""
+def render_document(theme: Theme, template: str, context: Mapping[str, object], *, source: str) -> tuple[str, Any]:
+    """A template rendered and checked to be well-formed XML (a malformed document would fail EPUBCheck),
+    with its parsed tree (which `visible_text` reads instead of parsing the document again)."""
     from lxml import etree
 
     text = theme.template(template).render(**context)
     try:
-        etree.fromstring(text.encode("utf-8"))
+        root = etree.fromstring(text.encode("utf-8"))
     except etree.XMLSyntaxError as exc:
         raise RenderError(f"{template} produced malformed XHTML: {exc}", "epub", source) from None
-    return text
+    return text, root
 
 
-def visible_text(documents: Sequence[str]) -> str:
-    """Every character a reader will see in the documents (for font subsetting)."""
-    from lxml import etree
-
+def visible_text(roots: Sequence[Any]) -> str:
+    """Every character a reader will see in the parsed documents (for font subsetting)."""
     chunks: list[str] = []
-    for document in documents:
-        root = etree.fromstring(document.encode("utf-8"))
+    for root in roots:
         chunks.extend(cast(list[str], root.xpath("//text()")))
     return "".join(chunks)

@@ -9,6 +9,7 @@ with the wall clock, and its package document gets the `xml:lang` EbookLib omits
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import re
@@ -54,6 +55,8 @@ class _Doc:
     id: str
     file_name: str
     text: str
+    root: Any = field(repr=False, compare=False)
+    """The parsed document (lxml), for the font subset's character set."""
     properties: tuple[str, ...] = ()
 
 
@@ -117,7 +120,7 @@ class _Builder:
         css = resolved_css(self.theme)
         fonts = []
         if self.options.embed_fonts and self.theme.font_faces:
-            fonts = subset_fonts(self.theme.font_faces, visible_text([d.text for d in documents]),
+            fonts = subset_fonts(self.theme.font_faces, visible_text([d.root for d in documents]),
                                  layout_features(css))
             css = font_face_rules(fonts, "../fonts/") + "\n\n" + css
         from ebooklib import epub
@@ -154,11 +157,11 @@ class _Builder:
     def _document(self, doc_id: str, file_name: str, template: str, title: str, *, lang: str = "",
                   body_type: str = "", **context: Any) -> _Doc:
         lang = lang or self.meta.language
-        text = render_document(self.theme, template, {
+        text, root = render_document(self.theme, template, {
             "lang": lang, "dir": direction(lang, self.meta.direction if lang == self.meta.language else "auto"),
             "title": title, "css": "../" + CSS_FILE if "/" in file_name else CSS_FILE, "body_type": body_type,
             "body_class": "", "labels": self.words, **context}, source=self.source)
-        return _Doc(doc_id, file_name, text)
+        return _Doc(doc_id, file_name, text, root)
 
     def _chapter(self, article: Article, file_name: str) -> _Doc:
         prefix = chapter_prefix(file_name)
@@ -224,7 +227,7 @@ class _Builder:
         ]
         doc = self._document("nav", "nav.xhtml", "nav.xhtml.j2", self.words["contents"], toc=self._toc(),
                              landmarks=landmarks, body_type="frontmatter")
-        return _Doc(doc.id, doc.file_name, doc.text, ("nav",))
+        return dataclasses.replace(doc, properties=("nav",))
 
     # -- package metadata
 
