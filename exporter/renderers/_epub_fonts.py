@@ -63,6 +63,7 @@ _FEATURE_SETTINGS = re.compile(r"font-feature-settings\s*:\s*([^;}]*)", re.IGNOR
 _FEATURE_TAG = re.compile(r"[\"']([\x20-\x7e]{4})[\"']")
 
 
+@functools.lru_cache(maxsize=16)
 def layout_features(css: str) -> tuple[str, ...]:
     """fontTools' default feature list plus every feature `css` can switch on, sorted (a cache key)."""
     from fontTools import subset

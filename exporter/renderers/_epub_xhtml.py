@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +21,14 @@ def resolved_css(theme: Theme) -> str:
 
     Many reading systems in use (older Kindle converters, Adobe RMSDK, some Kobo firmware) ignore custom
     properties, and a declaration they cannot resolve is dropped: resolving here keeps the design everywhere.
+    Resolved once per process while the theme's files are unchanged (`Theme.digest`).
     """
+    return _resolved_css(theme, theme.digest())
+
+
+@functools.lru_cache(maxsize=16)
+def _resolved_css(theme: Theme, digest: str) -> str:
+    del digest  # part of the cache key only
     values = dict(_CUSTOM.findall(theme.root_css()))
     css = theme.stylesheet("epub")
 
