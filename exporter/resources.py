@@ -12,16 +12,13 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import hashlib
 import io
 import re
-import threading
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
-from typing import Any, TypeVar, cast
 from urllib.parse import unquote
 
 from exporter.diagnostics import Report
@@ -198,10 +195,6 @@ def image_size(data: bytes) -> tuple[int, int] | None:
     Only the header is read, so a decompression bomb is harmless here; Pillow's own bomb warning is kept
     quiet (`check_image` is where the pixel limit is applied, with a warning the user can act on).
     """
-    return _remembered(("size", _fingerprint(data), 0), lambda: _image_size(data))
-
-
-def _image_size(data: bytes) -> tuple[int, int] | None:
     try:
         from PIL import Image, UnidentifiedImageError
     except ImportError:  # pragma: no cover - Pillow ships with every HTML-based format
@@ -213,31 +206,6 @@ def _image_size(data: bytes) -> tuple[int, int] | None:
                 return int(image.width), int(image.height)
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
         return None
-
-
-_T = TypeVar("_T")
-_INSPECTED: dict[tuple[str, str, int], Any] = {}
-_INSPECTED_KEPT = 256
-_INSPECTED_LOCK = threading.Lock()
-
-
-def _fingerprint(data: bytes) -> str:
-    """A collision-resistant name for image bytes: what the inspection memo is keyed on."""
-    return hashlib.blake2b(data, digest_size=20).hexdigest()
-
-
-def _remembered(key: tuple[str, str, int], compute: Callable[[], _T]) -> _T:
-    """`compute()`, remembered by `key` for the process: a page and its feed entry, or the formats of one
-    source in one worker, inspect the same pictures, and Pillow's structure check reads every byte."""
-    with _INSPECTED_LOCK:
-        if key in _INSPECTED:
-            return cast("_T", _INSPECTED[key])
-    value = compute()
-    with _INSPECTED_LOCK:
-        while len(_INSPECTED) >= _INSPECTED_KEPT:
-            del _INSPECTED[next(iter(_INSPECTED))]
-        _INSPECTED[key] = value
-    return value
 
 
 def media_type(data: bytes) -> str | None:
@@ -290,15 +258,11 @@ def check_image(data: bytes, limits: Limits | None = None) -> ImageProblem | Non
     kind = media_type(data)
     if kind is None or kind == "image/svg+xml":
         return None
-    limit = (limits or current()).image_pixels
-    return _remembered(("check", _fingerprint(data), limit), lambda: _check_raster(data, limit))
-
-
-def _check_raster(data: bytes, limit: int) -> ImageProblem | None:
     try:
         from PIL import Image
     except ImportError:  # pragma: no cover - Pillow ships with every HTML-based format
         return None
+    limit = (limits or current()).image_pixels
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
