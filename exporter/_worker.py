@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 from exporter import loader, renderers, shared_cache
 from exporter.diagnostics import Diagnostic, Report
 from exporter.errors import ExporterError, RenderError
-from exporter.feeds import FeedItem, feed_item
+from exporter.feeds import FeedItem, entry_base, feed_item
 from exporter.limits import Limits, applied
 from exporter.model import Article, Block, Collection, Link
 from exporter.resources import ResourcePolicy, shipped
@@ -132,7 +132,10 @@ def _work(task: Task) -> Outcome:
             if callable(extra):
                 companions.update(extra(doc, theme, report))
             if task.feed_path and isinstance(doc, Article):
-                feed = feed_item(doc, task.feed_path, theme, site_url=task.site_url)
+                reuse = getattr(renderer, "feed_content", None)  # the html page just rendered holds the fragment
+                base = entry_base(task.feed_path, task.site_url)
+                content = reuse(doc, theme, base_url=base) if callable(reuse) else None
+                feed = feed_item(doc, task.feed_path, theme, site_url=task.site_url, content=content)
         except ExporterError:
             raise
         except Exception as exc:  # an engine crash is this job's failure, not the batch's

@@ -164,17 +164,24 @@ def _unique(candidate: str, taken: set[str]) -> str:
     return value
 
 
-def feed_item(article: Article, path: str, theme: Theme, *, site_url: str = "") -> FeedItem:
+def entry_base(path: str, site_url: str = "") -> str:
+    """The address a page's feed entry resolves its relative URLs against: the page's own."""
+    return urljoin(site_url, path) if site_url else path
+
+
+def feed_item(article: Article, path: str, theme: Theme, *, site_url: str = "", content: str | None = None) -> FeedItem:
     """One page's feed entry: its fragment with URLs resolved against the page, and the metadata only.
 
     Batch workers build these next to the page they render, so the parent never parses a source again to
     write the feeds; the body is dropped because the entry needs only the metadata once `content` exists.
+    `content` is the fragment when the caller has it already (`HtmlRenderer.feed_content` on the page it
+    just rendered); otherwise it is rendered here.
     """
-    from exporter.renderers.html import HtmlRenderer
+    if content is None:
+        from exporter.renderers.html import HtmlRenderer
 
-    base = urljoin(site_url, path) if site_url else path
-    renderer = HtmlRenderer(mode="fragment", fonts="none", base_url=base, site_url=site_url)
-    content = renderer.render(article, theme, Report()).decode("utf-8")
+        renderer = HtmlRenderer(mode="fragment", fonts="none", base_url=entry_base(path, site_url), site_url=site_url)
+        content = renderer.render(article, theme, Report()).decode("utf-8")
     return FeedItem(article=dataclasses.replace(article, blocks=()), path=path, content=content)
 
 

@@ -15,6 +15,7 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from html import escape, unescape
 from pathlib import Path, PurePosixPath
 from typing import ClassVar, Literal
 from urllib.parse import quote, urljoin
@@ -143,9 +144,10 @@ class HtmlRenderer:
     """With `allow_remote`, also fetch from loopback, link-local and private addresses."""
     policy: ResourcePolicy = field(init=False, repr=False, compare=False)
     """What this renderer may read, built from the two options above (shared by `render` and `companions`)."""
-    _last: list[tuple[Article | Collection, Theme, dict[str, bytes]]] = field(
+    _last: list[tuple[Article | Collection, Theme, dict[str, bytes], list[dict[str, object]]]] = field(
         init=False, repr=False, compare=False, default_factory=list)
-    """The last rendered document, theme and companion files (held, so identity checks are safe)."""
+    """The last rendered document, theme, companion files and article contexts (held, so identity checks are
+    safe)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "policy", ResourcePolicy.for_renderer(
@@ -164,9 +166,9 @@ class HtmlRenderer:
 
     def render(self, doc: Article | Collection, theme: Theme, report: Report) -> bytes:
         """The page (or fragment) as UTF-8."""
-        built = self._build(doc, theme, report)
-        self._last[:] = [(doc, theme, built[1])]  # `companions` for the same document follows: don't build twice
-        return built[0]
+        page, files, contexts = self._build(doc, theme, report)
+        self._last[:] = [(doc, theme, files, contexts)]  # `companions` (and a feed entry) follow: don't build twice
+        return page
 
     def companions(self, doc: Article | Collection, theme: Theme, report: Report) -> dict[str, bytes]:
         """Files the page refers to, by path relative to the page's folder (images, stylesheet, fonts)."""
@@ -176,9 +178,25 @@ class HtmlRenderer:
             return last[2]
         return self._build(doc, theme, Report())[1]
 
+    def feed_content(self, doc: Article, theme: Theme, *, base_url: str) -> str | None:
+        """The article's fragment as a feed entry carries it, from the page just rendered: every relative URL
+        resolved against `base_url` (the page's address). None when the last render was of something else, or
+        its options make a page a feed cannot reuse (embedded images, another base, another publisher); the
+        caller then renders the fragment itself (`exporter.feeds.feed_item`).
+        """
+        last = self._last[0] if self._last else None
+        if (last is None or last[0] is not doc or last[1] is not theme or self.images != "copy"
+                or self.base_url not in ("", base_url) or self.publisher):
+            return None
+        html = "".join(theme.template("fragment.html.j2").render(article=c) for c in last[3])
+        if base_url != self.base_url and not doc.metadata.canonical_url:  # else resolved against that already
+            html = _rebased(html, base_url)
+        return _finish(html).decode("utf-8")
+
     # -- internals
 
-    def _build(self, doc: Article | Collection, theme: Theme, report: Report) -> tuple[bytes, dict[str, bytes]]:
+    def _build(self, doc: Article | Collection, theme: Theme,
+               report: Report) -> tuple[bytes, dict[str, bytes], list[dict[str, object]]]:
         folder = f"{output_stem(doc)}_files"
         articles = doc.articles if isinstance(doc, Collection) else (doc,)
         files: dict[str, bytes] = {}
@@ -196,11 +214,11 @@ class HtmlRenderer:
             files.update(assets.files)
         if self.mode == "fragment":
             html = "".join(theme.template("fragment.html.j2").render(article=c) for c in contexts)
-            return _finish(html), files
+            return _finish(html), files, contexts
         page = self._page(doc, contexts, theme, folder, files)
         html = theme.template("article.html.j2").render(page=page, articles=contexts, article=contexts[0]
                                                         if contexts else None)
-        return _finish(html), files
+        return _finish(html), files, contexts
 
     def _page(self, doc: Article | Collection, contexts: list[dict[str, object]], theme: Theme, folder: str,
               files: dict[str, bytes]) -> dict[str, object]:
@@ -239,7 +257,7 @@ def _linker(base: str) -> Callable[[str], str | None]:
 
     def link(url: str) -> str | None:
         kept = safe_url(url)
-        if kept is None:
+        if not kept:  # unsafe, or only spaces: no link (an empty one would point at the page itself)
             return None
         encoded = quote(kept, safe=_URL_SAFE)
         if base and not encoded.startswith("#") and not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", encoded):
@@ -306,6 +324,33 @@ def _collection_jsonld(doc: Article | Collection, contexts: list[dict[str, objec
         parts.append(part)
     data["hasPart"] = parts
     return data
+
+
+_URL_ATTRIBUTE = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
+
+
+def _rebased(html: str, base: str) -> str:
+    """`html` (this renderer's own markup: attributes double-quoted and escaped) with every relative `href`
+    and `src` resolved against `base`; links within the fragment (`#fn-1`) stay as they are, since the
+    fragment carries its notes and headings."""
+
+    def resolve(match: re.Match[str]) -> str:
+        written = match.group(2)
+        value = unescape(written)
+        if not value or value.startswith(("#", "//")) or _HAS_SCHEME.match(value):
+            return match.group(0)
+        joined = urljoin(base, value)
+        if joined.endswith(value):  # the usual case: only a prefix is added, the value keeps its escaping
+            return match.group(1) + escape(joined[:-len(value)], quote=True) + written + match.group(3)
+        again = escape(joined, quote=True)  # `..` or a query resolved: escape as the template engine had
+        if "&#39;" in written or "&#34;" in written:
+            again = again.replace("&#x27;", "&#39;").replace("&quot;", "&#34;")
+        return match.group(1) + again + match.group(3)
+
+    return _URL_ATTRIBUTE.sub(resolve, html)
+
+
+_HAS_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
 def _finish(html: str) -> bytes:

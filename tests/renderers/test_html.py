@@ -8,7 +8,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 from lxml import html as lxml_html
+from model_strategies import articles
 
 from exporter import pipeline
 from exporter.diagnostics import Report
@@ -311,3 +313,55 @@ def test_wire_copy_without_byline_credits_the_publisher() -> None:
     assert data["@type"] == "NewsArticle"
     assert data["author"] == [{"@type": "Organization", "name": "Wire Desk"}]
     assert data["publisher"] == {"@type": "Organization", "name": "Wire Desk"}
+
+
+FEED_CASES = [*ALL_SOURCES, *sorted(p for p in (ROOT / "tests").rglob("*.md") if "fixtures" in p.parts)]
+
+
+@pytest.mark.parametrize("site_url", ["", "https://news.example/section/"])
+def test_a_feed_entry_taken_from_the_page_equals_one_rendered_for_the_feed(site_url: str) -> None:
+    from exporter.feeds import entry_base, feed_item
+
+    theme = Theme.load("default")
+    compared = 0
+    for path in FEED_CASES:
+        try:
+            article = load(path, report=Report())
+        except Exception:
+            continue
+        page_path = f"world/{path.stem}.html"
+        base = entry_base(page_path, site_url)
+        renderer = HtmlRenderer(base_url=base if site_url else "", site_url=site_url)
+        renderer.render(article, theme, Report())
+        reused = renderer.feed_content(article, theme, base_url=base)
+        assert reused == feed_item(article, page_path, theme, site_url=site_url).content, path
+        compared += 1
+    assert compared > 20
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(articles)
+def test_feed_entries_from_the_page_hold_for_any_article(article: Article) -> None:
+    from exporter.feeds import feed_item
+
+    theme = Theme.load("default")
+    renderer = HtmlRenderer()
+    renderer.render(article, theme, Report())
+    assert renderer.feed_content(article, theme, base_url="a/b.html") == feed_item(article, "a/b.html", theme).content
+
+
+def test_a_page_the_feed_cannot_reuse_is_said_so() -> None:
+    from exporter.feeds import feed_item
+
+    theme = Theme.load("default")
+    markdown = [p for p in ALL_SOURCES if p.suffix == ".md"]
+    article, other = (load(p, report=Report()) for p in (markdown[0], markdown[-1]))
+    assert HtmlRenderer().feed_content(article, theme, base_url="x.html") is None  # nothing rendered yet
+    renderer = HtmlRenderer()
+    renderer.render(other, theme, Report())
+    assert renderer.feed_content(article, theme, base_url="x.html") is None  # another article
+    for options in ({"images": "embed"}, {"base_url": "https://elsewhere.example/"}, {"publisher": "Daily"}):
+        renderer = HtmlRenderer(**options)  # type: ignore[arg-type]
+        renderer.render(article, theme, Report())
+        assert renderer.feed_content(article, theme, base_url="x.html") is None, options
+    assert feed_item(article, "x.html", theme).content  # the caller then renders the entry itself
