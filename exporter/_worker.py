@@ -16,7 +16,8 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
@@ -71,6 +72,9 @@ class Task:
     cache_dir: str = ""
     """The batch's `exporter.shared_cache` folder in the output folder, for workers on this machine; empty
     for workers elsewhere (they compute what they need)."""
+    source_date_epoch: str | None = None
+    """The parent's `SOURCE_DATE_EPOCH` (None: unset), applied for the job: a pool's fork server or a cluster
+    worker was started with an environment of its own, and reproducible output must follow the caller's."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -102,8 +106,29 @@ def ignore_sigint() -> None:
 
 def work(task: Task) -> Outcome:
     """Read and render one task under its limits; every failure becomes an error diagnostic, never an exception."""
-    with applied(task.limits), shipped(task.files), shared_cache.using(task.cache_dir):
+    with applied(task.limits), shipped(task.files), shared_cache.using(task.cache_dir), _epoch(task):
         return _work(task)
+
+
+@contextmanager
+def _epoch(task: Task) -> Iterator[None]:
+    """The task's `SOURCE_DATE_EPOCH` in this process's environment (renderers read it there) for the job."""
+    previous = os.environ.get("SOURCE_DATE_EPOCH")
+    if previous == task.source_date_epoch:
+        yield
+        return
+    _set_epoch(task.source_date_epoch)
+    try:
+        yield
+    finally:
+        _set_epoch(previous)
+
+
+def _set_epoch(value: str | None) -> None:
+    if value is None:
+        os.environ.pop("SOURCE_DATE_EPOCH", None)
+    else:
+        os.environ["SOURCE_DATE_EPOCH"] = value
 
 
 def _work(task: Task) -> Outcome:

@@ -278,7 +278,9 @@ def export(sources: Sequence[str | Path], formats: str | Iterable[str], out_dir:
         report.pruned.extend(manifest.prune({_name(j, out) for j in planned}))
     limits = limits or Limits()
     theme_digest = loaded.digest()
-    common = [__version__, theme_digest, reader, site_url, *([limits.changed()] if limits.changed() else [])]
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")  # outputs carry it, so a changed epoch rebuilds
+    common = [__version__, theme_digest, reader, site_url, *([limits.changed()] if limits.changed() else []),
+              *([f"epoch={epoch}"] if epoch is not None else [])]
     pages = {j.source.resolve(): j.output.with_suffix(".html") for j in planned if not j.combine}
     batch = frozenset(pages)
     feed_pages = sum(1 for j in planned if j.format == "html" and not j.combine)
@@ -320,7 +322,7 @@ def export(sources: Sequence[str | Path], formats: str | Iterable[str], out_dir:
         todo.append((job, Task(source=str(job.source), data=data, format=job.format, theme=str(loaded.folders[0]),
                                theme_digest=theme_digest, options=job_options, reader=reader, combine=job.combine,
                                links=links, feed_path=feed_path, site_url=site_url, limits=limits, files=files,
-                               cache_dir=cache_dir), key))
+                               cache_dir=cache_dir, source_date_epoch=epoch), key))
     for result in report.results:
         if progress:
             progress(result, len(planned))

@@ -320,3 +320,19 @@ def test_font_subsets_are_shared_through_the_output_folder(sources: Path, tmp_pa
     fresh = tmp_path / "fresh"  # and the same bytes as a run that subset everything itself
     assert _export(sources, fresh, "epub", jobs=2).ok()
     assert {p.name: p.read_bytes() for p in fresh.glob("*.epub")} == first
+
+
+def test_a_changed_source_date_epoch_rebuilds_and_reaches_every_worker(sources: Path, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import zipfile
+
+    out = tmp_path / "out"
+    assert _export(sources, out, "docx").ok()
+    assert _export(sources, out, "docx").count("skipped") == 8
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1600000000")  # 2020-09-13T12:26:40Z
+    # a pool's fork server (or a cluster worker) may have been started with another environment
+    rebuilt = _export(sources, out, "docx", jobs=2)
+    assert rebuilt.ok() and rebuilt.count("done") == 8
+    for document in out.glob("*.docx"):
+        with zipfile.ZipFile(document) as archive:
+            assert b"2020-09-13T12:26:40Z" in archive.read("docProps/core.xml"), document.name
