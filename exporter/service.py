@@ -122,7 +122,8 @@ class _Upload:
 def _safe_relative(name: str) -> PurePosixPath | None:
     """A client's file name as a relative path inside the request folder, or None when it tries to leave it."""
     path = PurePosixPath(name.replace("\\", "/"))
-    if not name or path.is_absolute() or any(part in ("", ".", "..") for part in path.parts) or ":" in name:
+    if (not name or path.is_absolute() or any(part in ("", ".", "..") for part in path.parts) or ":" in name
+            or any(ord(ch) < 0x20 or ch == "\x7f" for ch in name)):  # a NUL cannot even name a file
         return None
     return path
 
@@ -200,7 +201,8 @@ class Service:
             filename = value.filename if isinstance(value, UploadFile) and value.filename else key
             relative = _safe_relative(filename)
             if relative is None:
-                raise Problem(400, "Bad request", f"image name {filename!r} must be a relative path without '..'")
+                raise Problem(400, "Bad request", f"image name {filename!r} must be a relative path without '..' "
+                              "or control characters")
             images[str(relative)] = data
         await form.close()
         if article is None:

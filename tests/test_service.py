@@ -65,6 +65,17 @@ def test_image_names_may_not_escape(client: TestClient) -> None:
     assert response.headers["content-type"] == "application/problem+json"
 
 
+@pytest.mark.parametrize("name", [b"\x00", b"a\x00.png", b"tab\t.png"])
+def test_image_names_with_control_characters_are_refused(client: TestClient, name: bytes) -> None:
+    """A form field without a file name is named by its key, which a client may fill with any byte (the body is
+    written by hand: HTTP libraries escape such names)."""
+    body = (b"--B\r\nContent-Disposition: form-data; name=\"article\"; filename=\"a.md\"\r\n\r\n# x\n\r\n"
+            b"--B\r\nContent-Disposition: form-data; name=\"" + name + b"\"\r\n\r\nx\r\n--B--\r\n")
+    response = client.post("/render?to=html", content=body, headers={"content-type": "multipart/form-data; boundary=B"})
+    assert response.status_code == 400, response.text[:200]
+    assert "control characters" in response.json()["detail"]
+
+
 def test_source_errors_are_problems_with_a_line(client: TestClient) -> None:
     response = client.post("/render?to=html", content=b"---\ntitle: [\n---\n# Hi\n",
                            headers={"content-type": "text/markdown"})
