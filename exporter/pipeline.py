@@ -18,6 +18,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from glob import escape as glob_escape
 from pathlib import Path, PurePosixPath
 from typing import Literal
 from urllib.parse import urljoin
@@ -218,12 +219,19 @@ _UMASK = os.umask(0)
 os.umask(_UMASK)
 
 
+_IN_FLIGHT: set[Path] = set()
+"""Outputs being written: if an interrupt strikes mid-write, `sweep_interrupted` removes their temporaries."""
+
+
 def write_atomically(path: Path, data: bytes) -> None:
     """Write to a temporary file in the same folder, then rename: readers never see half a file."""
-    # Ctrl-C is held back for the few microseconds between creating the temporary file and renaming it, so
-    # an interrupt can never strand a `.part` file (a SIGKILL can; the next run sweeps those up).
+    # Ctrl-C is held back for the few microseconds between creating the temporary file and renaming it. With
+    # other threads running (a pool's, a progress bar's) the signal may reach one of them and still interrupt
+    # this one, so the path stays in `_IN_FLIGHT` until the write is over and the batch sweeps up after an
+    # interrupt (a SIGKILL can also strand a `.part` file; the next run sweeps those).
     held = {signal.SIGINT, signal.SIGTERM}
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    _IN_FLIGHT.add(path)
     try:
         try:
             handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
@@ -238,8 +246,17 @@ def write_atomically(path: Path, data: bytes) -> None:
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
+        _IN_FLIGHT.discard(path)
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def sweep_interrupted() -> None:
+    """Remove the temporaries of writes an interrupt cut short (see `write_atomically`)."""
+    for path in list(_IN_FLIGHT):
+        for stray in path.parent.glob(f".{glob_escape(path.name)}.*.part"):
+            stray.unlink(missing_ok=True)
+        _IN_FLIGHT.discard(path)
 
 
 def export(sources: Sequence[str | Path], formats: str | Iterable[str], out_dir: str | Path, *,
@@ -354,6 +371,7 @@ def export(sources: Sequence[str | Path], formats: str | Iterable[str], out_dir:
         left = set(map(id, _scheduler.run(items, finish, jobs=jobs, timeout=timeout, executor=executor)))
     except KeyboardInterrupt:
         report.interrupted = True
+        sweep_interrupted()
         left = {id(job) for job, _ in items} - {id(r.job) for r in report.results}
     finally:
         if incremental:

@@ -336,3 +336,24 @@ def test_a_changed_source_date_epoch_rebuilds_and_reaches_every_worker(sources: 
     for document in out.glob("*.docx"):
         with zipfile.ZipFile(document) as archive:
             assert b"2020-09-13T12:26:40Z" in archive.read("docProps/core.xml"), document.name
+
+
+def test_a_write_interrupted_right_after_its_temporary_was_made_leaves_nothing(tmp_path: Path,
+                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The window an interrupt delivered to another thread can hit: the `.part` exists, no handler has run."""
+    import tempfile
+
+    real = tempfile.mkstemp
+
+    def made_then_interrupted(*args: object, **kwargs: object) -> tuple[int, str]:
+        handle, _ = real(*args, **kwargs)  # type: ignore[call-overload]
+        os.close(handle)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(tempfile, "mkstemp", made_then_interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        pipeline.write_atomically(tmp_path / "page.html", b"<p>x</p>")
+    monkeypatch.undo()
+    assert list(tmp_path.glob(".page.html.*.part"))
+    pipeline.sweep_interrupted()
+    assert not list(tmp_path.iterdir())
