@@ -192,9 +192,16 @@ def _subset_bytes(path: Path, chars: frozenset[str], features: tuple[str, ...]) 
     options.notdef_outline = True
     options.recalc_timestamp = False  # a fixed `head.modified` keeps the EPUB byte-identical across runs
     options.drop_tables += ["DSIG"]
+    # The naming table is kept whole (every name is kept anyway): pruning it visits every other table for the
+    # few name ids they refer to, a quarter of the time of a subset, to drop nothing from the theme's faces.
+    names = font.get("name")
+    if names is not None:
+        del font["name"]
     subsetter = subset.Subsetter(options=options)
     subsetter.populate(unicodes=sorted(ord(c) for c in chars))
     subsetter.subset(font)
+    if names is not None:
+        font["name"] = names
     # Plain TrueType/OpenType rather than WOFF2: WOFF2 would save a few kilobytes after the ZIP's own
     # deflate, but Adobe RMSDK and older Apple Books cannot read it, and Brotli makes each subset ~3x slower.
     font.flavor = None

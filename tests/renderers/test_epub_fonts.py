@@ -44,3 +44,17 @@ def test_subset_keeps_what_the_stylesheet_asks_for_and_drops_the_rest() -> None:
     assert len(plain.data) < len(styled.data) < faces[0].path.stat().st_size
     again = subset_fonts(faces, "Small caps 1984", layout_features("p {}"))[0]
     assert hashlib.sha256(again.data).digest() == hashlib.sha256(plain.data).digest()
+
+
+def test_every_face_keeps_its_names_and_its_metrics() -> None:
+    """The naming table is carried over whole; the subset must still be a complete, readable font."""
+    for theme in ("default", "newsroom"):
+        faces = Theme.load(theme).font_faces
+        for embedded in subset_fonts(faces, "Naming table check: Ђ", layout_features("p {}")):
+            original = TTFont(embedded.face.path)
+            subset = TTFont(io.BytesIO(embedded.data))
+            assert {(n.nameID, n.platformID, n.langID) for n in subset["name"].names} == \
+                {(n.nameID, n.platformID, n.langID) for n in original["name"].names}
+            assert subset["name"].getDebugName(1) == original["name"].getDebugName(1)
+            assert subset["hhea"].ascent == original["hhea"].ascent
+            assert {ord("N"), ord("Ђ")} <= set(subset.getBestCmap())
