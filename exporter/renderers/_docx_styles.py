@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_UNDERLINE
+from docx.oxml.ns import qn
 from docx.shared import Emu, Pt, RGBColor
 
 from exporter.renderers import _ooxml
@@ -157,8 +158,8 @@ def table_style_names(tokens: Tokens) -> set[str]:
     return {spec.name for spec in _specs(tokens) if spec.kind == "table"}
 
 
-def apply_styles(document: Any, tokens: Tokens, language: str, *, keep_existing: bool) -> None:
-    """Create (and, unless `keep_existing`, restyle) every style the renderer uses; set the language everywhere."""
+def apply_styles(document: Any, tokens: Tokens, *, keep_existing: bool) -> None:
+    """Create (and, unless `keep_existing`, restyle) every style the renderer uses (`apply_language` follows)."""
     styles = document.styles
     names = {s.name for s in styles}
     for spec in _specs(tokens):
@@ -168,8 +169,16 @@ def apply_styles(document: Any, tokens: Tokens, language: str, *, keep_existing:
         style = styles[spec.name] if exists else styles.add_style(spec.name, _KINDS[spec.kind])
         names.add(spec.name)
         _apply(style, spec, tokens, styles, names)
-    _ooxml.set_language(_ooxml.default_run_properties(styles.element), language)
-    _ooxml.set_language(styles["Normal"].element.get_or_add_rPr(), language)
+
+
+def apply_language(document: Any, language: str, style_ids: Mapping[str, str]) -> None:
+    """Word's proofing language for the whole document (defaults, Normal, theme fonts), as `word_language`
+    gives it; done on each document's copy of the styled template, so one template serves every language."""
+    styles = document.styles.element
+    _ooxml.set_language(_ooxml.default_run_properties(styles), language)
+    normal = styles.find(f"{qn('w:style')}[@{qn('w:styleId')}='{style_ids['Normal']}']")
+    if normal is not None:
+        _ooxml.set_language(normal.get_or_add_rPr(), language)
 
 
 def _apply(style: Any, spec: Spec, tokens: Tokens, styles: Any, names: set[str]) -> None:

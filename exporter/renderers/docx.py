@@ -71,10 +71,11 @@ class DocxRenderer:
     def render(self, doc: m.Article | m.Collection, theme: Theme, report: Report) -> bytes:
         """The finished .docx bytes, identical for identical input (and SOURCE_DATE_EPOCH)."""
         language = _docx_styles.word_language(doc.metadata.language)
-        template = _styled_template(theme, theme.digest(), language)
+        template = _styled_template(theme, theme.digest())
         document = docx.Document(io.BytesIO(template.data))
-        if isinstance(doc, m.Collection) and self.toc:
-            _ooxml.prepare_settings(document.settings.element, language, update_fields=True)
+        _docx_styles.apply_language(document, language, template.style_ids)
+        _ooxml.prepare_settings(document.settings.element, language,
+                                update_fields=isinstance(doc, m.Collection) and self.toc)
         writer = _Writer(document, theme, report, self.policy, template.style_ids)
         writer.page_setup(doc)
         if isinstance(doc, m.Collection):
@@ -97,10 +98,11 @@ class _Template:
 
 
 @functools.lru_cache(maxsize=16)
-def _styled_template(theme: Theme, digest: str, language: str) -> _Template:
-    """The empty, fully styled document for a theme and language, built once per process.
+def _styled_template(theme: Theme, digest: str) -> _Template:
+    """The empty, fully styled document for a theme, built once per process (each document then sets its
+    own language, `_docx_styles.apply_language`).
 
-    Creating and restyling Word's ~60 styles through python-docx costs a quarter of a second (its style
+    Creating and restyling Word's ~60 styles through python-docx costs a tenth of a second (its style
     lookups are linear scans); an article only needs a copy of the result. `digest` keys the cache on the
     theme's files, so an edited reference.docx or token is picked up.
     """
@@ -108,10 +110,9 @@ def _styled_template(theme: Theme, digest: str, language: str) -> _Template:
     reference = theme.find_optional("docx/reference.docx")
     document = docx.Document(str(reference)) if reference else docx.Document()
     _ooxml.clear_body(document)
-    _docx_styles.apply_styles(document, theme.tokens, language, keep_existing=reference is not None)
     if reference is None:  # a theme's own reference.docx keeps every style its designer put there
         _ooxml.drop_unused_table_styles(document.styles.element, _docx_styles.table_style_names(theme.tokens))
-    _ooxml.prepare_settings(document.settings.element, language, update_fields=False)
+    _docx_styles.apply_styles(document, theme.tokens, keep_existing=reference is not None)
     _ooxml.drop_package_parts(document.part.package, (RT.THUMBNAIL, STYLES_WITH_EFFECTS, RT.CUSTOM_XML))
     out = io.BytesIO()
     document.save(out)
