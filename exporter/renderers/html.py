@@ -326,6 +326,9 @@ def _collection_jsonld(doc: Article | Collection, contexts: list[dict[str, objec
     return data
 
 
+_TAG = re.compile(r"<[a-zA-Z][^<>]*>")
+"""A start tag: text and attribute values never hold a raw `<` or `>` (both are escaped), so this finds tags
+only, never `src="…"` written in a paragraph or a code sample."""
 _URL_ATTRIBUTE = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
 
 
@@ -347,7 +350,7 @@ def _rebased(html: str, base: str) -> str:
             again = again.replace("&#x27;", "&#39;").replace("&quot;", "&#34;")
         return match.group(1) + again + match.group(3)
 
-    return _URL_ATTRIBUTE.sub(resolve, html)
+    return _TAG.sub(lambda tag: _URL_ATTRIBUTE.sub(resolve, tag.group(0)), html)
 
 
 _HAS_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")

@@ -365,3 +365,21 @@ def test_a_page_the_feed_cannot_reuse_is_said_so() -> None:
         renderer.render(article, theme, Report())
         assert renderer.feed_content(article, theme, base_url="x.html") is None, options
     assert feed_item(article, "x.html", theme).content  # the caller then renders the entry itself
+
+
+def test_urls_written_as_text_are_not_resolved_in_feed_entries() -> None:
+    """Only tags are rewritten: `src="…"` in a code sample or a paragraph is the article's text."""
+    from exporter.feeds import feed_item
+    from exporter.loader import loads
+
+    article = loads('---\ntitle: Markup\n---\n\nWrite `src="a.png"` or `href="b.html"`, see [the guide](guide.html).'
+                    '\n\n    <img src="c.png" alt="">\n', "markdown")
+    theme = Theme.load("default")
+    renderer = HtmlRenderer()
+    renderer.render(article, theme, Report())
+    reused = renderer.feed_content(article, theme, base_url="world/page.html")
+    assert reused == feed_item(article, "world/page.html", theme).content
+    assert reused is not None
+    assert 'href="world/guide.html"' in reused
+    assert '&lt;img src="c.png" alt=""&gt;' in reused and '<code>href="b.html"</code>' in reused
+    assert '<code>src="a.png"</code>' in reused and "world/c.png" not in reused and "world/b.html" not in reused
