@@ -176,7 +176,8 @@ def apply_language(document: Any, language: str, style_ids: Mapping[str, str]) -
     gives it; done on each document's copy of the styled template, so one template serves every language."""
     styles = document.styles.element
     _ooxml.set_language(_ooxml.default_run_properties(styles), language)
-    normal = styles.find(f"{qn('w:style')}[@{qn('w:styleId')}='{style_ids['Normal']}']")
+    normal_id = style_ids["Normal"]  # compared, not put into a path: a reference.docx may use any characters
+    normal = next((s for s in styles.iterfind(qn("w:style")) if s.get(qn("w:styleId")) == normal_id), None)
     if normal is not None:
         _ooxml.set_language(normal.get_or_add_rPr(), language)
 
