@@ -234,10 +234,10 @@ def write_atomically(path: Path, data: bytes) -> None:
     _IN_FLIGHT.add(path)
     try:
         try:
-            handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-        except FileNotFoundError:  # the folder is new: made here rather than checked before every file
-            path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+            handle, temporary = _temporary_beside(path)
+        except OSError:  # nothing was made (an interrupt, though, may come after the file was)
+            _IN_FLIGHT.discard(path)
+            raise
         try:
             os.fchmod(handle, 0o666 & ~_UMASK)  # mkstemp's 0600 would hide outputs from the web server
             with os.fdopen(handle, "wb") as stream:
@@ -245,10 +245,19 @@ def write_atomically(path: Path, data: bytes) -> None:
             Path(temporary).replace(path)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
+            _IN_FLIGHT.discard(path)
             raise
         _IN_FLIGHT.discard(path)
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _temporary_beside(path: Path) -> tuple[int, str]:
+    try:
+        return tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    except FileNotFoundError:  # the folder is new: made here rather than checked before every file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
 
 
 def sweep_interrupted() -> None:
