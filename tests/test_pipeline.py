@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_process import INTERACTIVE_EXPORTER
 from click.testing import CliRunner
 
 from exporter import _scheduler, pipeline, shared_cache
@@ -183,7 +184,7 @@ def test_watch_runs_the_incremental_export(sources: Path, tmp_path: Path) -> Non
 
 def _cli_batch(src: Path, out: Path) -> subprocess.Popen[bytes]:
     # PDF keeps the batch running for seconds after its first output, so the signal lands mid-batch
-    command = [sys.executable, "-m", "exporter", "export", str(src), "--to", "docx,html,pdf", "-o", str(out), "-j", "2",
+    command = [*INTERACTIVE_EXPORTER, "export", str(src), "--to", "docx,html,pdf", "-o", str(out), "-j", "2",
                "--exclude", "manifest.json", "-q"]
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
 

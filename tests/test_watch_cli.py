@@ -7,13 +7,13 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cli_process import INTERACTIVE_EXPORTER
 
 from exporter.feeds import ENTRY_CACHE
 from exporter.manifest import MANIFEST_NAME
@@ -29,7 +29,7 @@ class Watcher:
 
     def __init__(self, *args: str | Path) -> None:
         env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000"}
-        self.process = subprocess.Popen([sys.executable, "-m", "exporter", "watch", *map(str, args)],
+        self.process = subprocess.Popen([*INTERACTIVE_EXPORTER, "watch", *map(str, args)],
                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                         encoding="utf-8", env=env)
         self.lines: list[str] = []
