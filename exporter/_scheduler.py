@@ -96,16 +96,21 @@ def _on_executor(items: Sequence[tuple[K, Task]], finish: Finish[K], executor: E
     queue.reverse()  # pop() from the end keeps the caller's order (biggest first)
     flight: dict[Future[Outcome], tuple[K, Task, float]] = {}
     stopped = False
+    def top_up() -> None:
+        assert pool is not None
+        while queue and len(flight) < limit and not stopped:
+            key, task = queue.pop()
+            flight[pool.submit(work, task)] = (key, task, time.monotonic())
+
     try:
         while queue or flight:
-            while queue and len(flight) < limit and not stopped:
-                key, task = queue.pop()
-                flight[pool.submit(work, task)] = (key, task, time.monotonic())
+            top_up()
             if not flight:  # done, or stopped: what is still queued is returned as never finished
                 break
             wait_for = None if not timeout else max(0.05, min(t for _, _, t in flight.values()) + timeout
                                                      - time.monotonic())
             done, _ = wait(flight, timeout=wait_for, return_when=FIRST_COMPLETED)
+            finished: list[tuple[K, Outcome]] = []
             for future in done:
                 key, task, _ = flight.pop(future)
                 try:
@@ -115,6 +120,10 @@ def _on_executor(items: Sequence[tuple[K, Task]], finish: Finish[K], executor: E
                                       "job.crashed")
                 except Exception as exc:  # a remote executor's own failure (lost worker, pickling)
                     outcome = failure(task, f"the executor failed: {type(exc).__name__}: {exc}", "job.crashed")
+                finished.append((key, outcome))
+            if all(outcome.data is not None for _, outcome in finished):
+                top_up()  # idle workers start their next job while this process writes what they finished
+            for key, outcome in finished:
                 if not finish(key, outcome):
                     stopped = True
             overdue = [f for f, (_, _, t) in flight.items() if timeout and time.monotonic() - t >= timeout]
