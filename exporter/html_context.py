@@ -136,20 +136,6 @@ def credits(article: Article, link: Callable[[str], str | None]) -> list[dict[st
     return lines
 
 
-_RECENT_COUNTS: list[tuple[Article, int]] = []
-
-
-def _word_count(article: Article) -> int:
-    """`article.word_count`, remembered for the last few articles: a walk over every text node, and a batch
-    page and its feed entry (or a page and its EPUB or print twin in one worker) count the same article."""
-    for seen, count in tuple(_RECENT_COUNTS):
-        if seen is article:
-            return count
-    count = article.word_count
-    _RECENT_COUNTS[:] = [*_RECENT_COUNTS[-3:], (article, count)]
-    return count
-
-
 def article_context(article: Article, *, body_options: BodyOptions, report: Report, canonical_url: str = "",
                     publisher: str = "", publisher_url: str = "") -> dict[str, object]:
     """Everything the `article`, `_header` and `_footer` templates print (documented at the top of each partial).
@@ -173,7 +159,7 @@ def article_context(article: Article, *, body_options: BodyOptions, report: Repo
             lead = {"url": ref.url, "width": ref.width, "height": ref.height, "alt": meta.image.alt,
                     "caption": meta.image.caption, "credit": meta.image.credit}
     last = modified(article)
-    word_count = _word_count(article)
+    word_count = article.word_count  # a walk over every text node: once, not three times
     context: dict[str, object] = {
         "id_prefix": options.id_prefix,
         "lang": meta.language,

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape, unescape
 from pathlib import Path, PurePosixPath
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, NamedTuple
 from urllib.parse import quote, urljoin
 
 from markupsafe import Markup
@@ -116,6 +116,15 @@ def output_stem(doc: Article | Collection) -> str:
     return _safe_name(doc.metadata.slug) if doc.metadata.slug else "article"
 
 
+class _Rendered(NamedTuple):
+    """One render's results, kept for the `companions` and `feed_content` calls about the same document."""
+
+    doc: Article | Collection
+    theme: Theme
+    files: dict[str, bytes]
+    contexts: list[dict[str, object]]
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class HtmlRenderer:
     """Semantic HTML5 through the theme's templates; options are the fields below."""
@@ -144,10 +153,8 @@ class HtmlRenderer:
     """With `allow_remote`, also fetch from loopback, link-local and private addresses."""
     policy: ResourcePolicy = field(init=False, repr=False, compare=False)
     """What this renderer may read, built from the two options above (shared by `render` and `companions`)."""
-    _last: list[tuple[Article | Collection, Theme, dict[str, bytes], list[dict[str, object]]]] = field(
-        init=False, repr=False, compare=False, default_factory=list)
-    """The last rendered document, theme, companion files and article contexts (held, so identity checks are
-    safe)."""
+    _last: list[_Rendered] = field(init=False, repr=False, compare=False, default_factory=list)
+    """The last render (held, so identity checks are safe); a list so the frozen renderer can replace it."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "policy", ResourcePolicy.for_renderer(
@@ -167,15 +174,15 @@ class HtmlRenderer:
     def render(self, doc: Article | Collection, theme: Theme, report: Report) -> bytes:
         """The page (or fragment) as UTF-8."""
         page, files, contexts = self._build(doc, theme, report)
-        self._last[:] = [(doc, theme, files, contexts)]  # `companions` (and a feed entry) follow: don't build twice
+        self._last[:] = [_Rendered(doc, theme, files, contexts)]  # `companions` and a feed entry follow: build once
         return page
 
     def companions(self, doc: Article | Collection, theme: Theme, report: Report) -> dict[str, bytes]:
         """Files the page refers to, by path relative to the page's folder (images, stylesheet, fonts)."""
         del report  # `render` has already reported every problem; rendering again must not repeat them
         last = self._last[0] if self._last else None  # one read: another thread may render meanwhile
-        if last is not None and last[0] is doc and last[1] is theme:
-            return last[2]
+        if last is not None and last.doc is doc and last.theme is theme:
+            return last.files
         return self._build(doc, theme, Report())[1]
 
     def feed_content(self, doc: Article, theme: Theme, *, base_url: str) -> str | None:
@@ -185,10 +192,10 @@ class HtmlRenderer:
         caller then renders the fragment itself (`exporter.feeds.feed_item`).
         """
         last = self._last[0] if self._last else None
-        if (last is None or last[0] is not doc or last[1] is not theme or self.images != "copy"
+        if (last is None or last.doc is not doc or last.theme is not theme or self.images != "copy"
                 or self.base_url not in ("", base_url) or self.publisher):
             return None
-        html = "".join(theme.template("fragment.html.j2").render(article=c) for c in last[3])
+        html = "".join(theme.template("fragment.html.j2").render(article=c) for c in last.contexts)
         if base_url != self.base_url and not doc.metadata.canonical_url:  # else resolved against that already
             html = _rebased(html, base_url)
         return _finish(html).decode("utf-8")
