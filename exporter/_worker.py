@@ -72,6 +72,9 @@ class Task:
     cache_dir: str = ""
     """The batch's `exporter.shared_cache` folder in the output folder, for workers on this machine; empty
     for workers elsewhere (they compute what they need)."""
+    shared: frozenset[str] = frozenset()
+    """Companions the parent writes itself (the renderer's `shared_companions`, the same for every job of
+    the batch), left out of the outcome."""
     source_date_epoch: str | None = None
     """The parent's `SOURCE_DATE_EPOCH` (None: unset), applied for the job: a pool's fork server or a cluster
     worker was started with an environment of its own, and reproducible output must follow the caller's."""
@@ -155,7 +158,7 @@ def _work(task: Task) -> Outcome:
             data = renderer.render(doc, theme, report)
             extra = getattr(renderer, "companions", None)
             if callable(extra):
-                companions.update(extra(doc, theme, report))
+                companions.update((k, v) for k, v in extra(doc, theme, report).items() if k not in task.shared)
             if task.feed_path and isinstance(doc, Article):
                 reuse = getattr(renderer, "feed_content", None)  # the html page just rendered holds the fragment
                 base = entry_base(task.feed_path, task.site_url)

@@ -11,8 +11,8 @@ import dataclasses
 import fnmatch
 import json
 import os
+import secrets
 import signal
-import tempfile
 import time
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -20,10 +20,10 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from glob import escape as glob_escape
 from pathlib import Path, PurePosixPath
-from typing import Literal
+from typing import Literal, cast
 from urllib.parse import urljoin
 
-from exporter import __version__, _scheduler, loader, shared_cache
+from exporter import __version__, _scheduler, loader, renderers, shared_cache
 from exporter._worker import Outcome, Task, link_candidates, local_files
 from exporter.diagnostics import Diagnostic, Report
 from exporter.errors import ExporterError, OptionError, RenderError
@@ -215,10 +215,6 @@ def _as_diagnostic(exc: ExporterError, job: Job) -> Diagnostic:
                       line=getattr(exc, "line", 0), column=getattr(exc, "column", 0))
 
 
-_UMASK = os.umask(0)
-os.umask(_UMASK)
-
-
 _IN_FLIGHT: set[Path] = set()
 """Outputs being written: if an interrupt strikes mid-write, `sweep_interrupted` removes their temporaries."""
 
@@ -239,7 +235,6 @@ def write_atomically(path: Path, data: bytes) -> None:
             _IN_FLIGHT.discard(path)
             raise
         try:
-            os.fchmod(handle, 0o666 & ~_UMASK)  # mkstemp's 0600 would hide outputs from the web server
             with os.fdopen(handle, "wb") as stream:
                 stream.write(data)
             Path(temporary).replace(path)
@@ -253,11 +248,21 @@ def write_atomically(path: Path, data: bytes) -> None:
 
 
 def _temporary_beside(path: Path) -> tuple[int, str]:
-    try:
-        return tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    except FileNotFoundError:  # the folder is new: made here rather than checked before every file
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    """A new, exclusively created `.<name>.<random>.part` beside `path`, readable as the umask allows (a
+    web server must read the outputs, so not mkstemp's 0600)."""
+    for _ in range(100):
+        temporary = f"{path.parent}/.{path.name}.{secrets.token_hex(6)}.part"
+        try:
+            return os.open(temporary, _EXCLUSIVE, 0o666), temporary
+        except FileExistsError:
+            continue
+        except FileNotFoundError:  # the folder is new: made here rather than checked before every file
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return os.open(temporary, _EXCLUSIVE, 0o666), temporary
+    raise FileExistsError(f"no free temporary name beside {path}")
+
+
+_EXCLUSIVE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | getattr(os, "O_BINARY", 0)
 
 
 def sweep_interrupted() -> None:
@@ -296,7 +301,7 @@ def export(sources: Sequence[str | Path], formats: str | Iterable[str], out_dir:
                    include=include, exclude=exclude)
     report = BatchReport()
     manifest = Manifest.load(out) if incremental else Manifest(out)
-    if out.is_dir():  # a SIGKILL between mkstemp and rename leaves a temporary; it is never a finished output
+    if out.is_dir():  # a SIGKILL mid-write strands a temporary; it is never a finished output
         for stale in out.rglob(".*.part"):
             stale.unlink(missing_ok=True)
     hasher = AssetHasher()
@@ -313,6 +318,7 @@ def export(sources: Sequence[str | Path], formats: str | Iterable[str], out_dir:
     feed_items: dict[int, FeedItem] = {}
     todo: list[tuple[Job, Task, str]] = []
     job_keys: dict[int, str] = {}
+    shared_files: dict[int, Mapping[str, bytes]] = {}  # per job: the companions the parent writes itself
     shipped: dict[Path, Mapping[str, bytes]] = {}  # per source: its images, for workers on other machines
     cache_dir = str(out / shared_cache.FOLDER) if executor is None else ""  # a cluster's disks are not ours
     for job in planned:
@@ -339,6 +345,7 @@ def export(sources: Sequence[str | Path], formats: str | Iterable[str], out_dir:
         if incremental and not force and manifest.unchanged(_name(job, out), key, hasher):
             report.results.append(JobResult(job=job, status="skipped"))
             continue
+        shared = _shared_companions(job.format, job_options, loaded)
         feed_path = _name(job, out) if job.format == "html" and not job.combine and feed_pages > 1 else ""
         files: Mapping[str, bytes] = {}
         if executor is not None and data:  # a cluster's workers need not see this file system
@@ -348,7 +355,8 @@ def export(sources: Sequence[str | Path], formats: str | Iterable[str], out_dir:
         todo.append((job, Task(source=str(job.source), data=data, format=job.format, theme=str(loaded.folders[0]),
                                theme_digest=theme_digest, options=job_options, reader=reader, combine=job.combine,
                                links=links, feed_path=feed_path, site_url=site_url, limits=limits, files=files,
-                               cache_dir=cache_dir, source_date_epoch=epoch), key))
+                               cache_dir=cache_dir, shared=frozenset(shared), source_date_epoch=epoch), key))
+        shared_files[id(job)] = shared
     for result in report.results:
         if progress:
             progress(result, len(planned))
@@ -359,7 +367,8 @@ def export(sources: Sequence[str | Path], formats: str | Iterable[str], out_dir:
 
     def finish(job: Job, outcome: Outcome) -> bool:
         nonlocal last_save
-        result = _store(job, outcome, out, manifest=manifest, hasher=hasher, key=keys[id(job)], this_run=this_run)
+        result = _store(job, outcome, out, manifest=manifest, hasher=hasher, key=keys[id(job)], this_run=this_run,
+                        shared=shared_files.get(id(job), {}))
         report.results.append(result)
         if outcome.feed is not None and result.status == "done":
             feed_items[id(job)] = outcome.feed
@@ -407,8 +416,11 @@ def _name(job: Job, out: Path) -> str:
 
 
 def _store(job: Job, outcome: Outcome, out: Path, *, manifest: Manifest, hasher: AssetHasher,
-           key: str, this_run: dict[Path, bytes]) -> JobResult:
-    """Write a finished job's files atomically, then record it in the manifest (never the other way round)."""
+           key: str, this_run: dict[Path, bytes], shared: Mapping[str, bytes]) -> JobResult:
+    """Write a finished job's files atomically, then record it in the manifest (never the other way round).
+
+    `shared` are the companions the worker left for the parent to write (`Task.shared`).
+    """
     name = _name(job, out)
     diagnostics = outcome.diagnostics
     if outcome.data is None:
@@ -417,7 +429,7 @@ def _store(job: Job, outcome: Outcome, out: Path, *, manifest: Manifest, hasher:
     try:
         _write_inside(job.output, outcome.data, out)
         names = [name]
-        for relative, blob in sorted(outcome.companions.items()):
+        for relative, blob in sorted({**outcome.companions, **shared}.items()):
             target = _companion_path(job.output, relative)
             if not _written_before(this_run, target, blob):  # pages share the theme's fonts: once per run
                 _write_inside(target, blob, out)
@@ -456,6 +468,18 @@ def _remember(this_run: dict[Path, bytes], target: Path, blob: bytes) -> None:
     this_run[target] = blob
     while len(this_run) > RECENT_COMPANIONS:
         del this_run[next(iter(this_run))]
+
+
+def _shared_companions(format: str, options: Mapping[str, object], theme: Theme) -> Mapping[str, bytes]:
+    """What the renderer's `shared_companions` hook gives for these options (nothing without the hook, or
+    when the options are refused: the worker reports that as the job's failure)."""
+    if not hasattr(RENDERERS.load(format), "shared_companions"):
+        return {}
+    try:
+        hook = getattr(renderers.build(format, options), "shared_companions", None)
+    except ExporterError:
+        return {}
+    return cast("Mapping[str, bytes]", hook(theme)) if callable(hook) else {}
 
 
 def _with_site_url(job: Job, options: Mapping[str, object] | None, site_url: str,

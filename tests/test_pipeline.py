@@ -12,7 +12,7 @@ import time
 import zipfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pytest
@@ -262,6 +262,46 @@ def test_workers_need_no_shared_file_system(sources: Path, tmp_path: Path) -> No
     assert images, "the articles' images were shipped to the workers and copied next to the pages"
 
 
+class _Recording(Executor):
+    """Runs tasks on a thread and keeps every outcome, to see what the workers sent back."""
+
+    def __init__(self) -> None:
+        self.pool = ThreadPoolExecutor(max_workers=1)
+        self.outcomes: list[Outcome] = []
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future = self.pool.submit(fn, *args, **kwargs)
+        future.add_done_callback(lambda done: self.outcomes.append(done.result()))
+        return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self.pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+def test_the_theme_fonts_are_written_by_the_parent_into_every_page_folder(tmp_path: Path) -> None:
+    from exporter.themes import Theme
+
+    src = Path(shutil.copytree(ROOT / "sources", tmp_path / "src", ignore=shutil.ignore_patterns("collection")))
+    with _Recording() as recording:
+        report = pipeline.export([src], "html", tmp_path / "out", executor=recording)
+    assert report.ok() and report.count("done") == 6
+    sent = {name for outcome in recording.outcomes for name in outcome.companions}
+    assert sent and not [name for name in sent if name.startswith("_fonts/")]  # images still travel, fonts not
+    fonts = {f"_fonts/{face.path.name}": face.path.read_bytes() for face in Theme.load().font_faces}
+    manifest = json.loads((tmp_path / "out" / MANIFEST_NAME).read_text(encoding="utf-8"))["jobs"]
+    for result in report.results:
+        folder = result.job.output.parent
+        for name, data in fonts.items():
+            assert (folder / name).read_bytes() == data, (folder, name)
+        key = result.job.output.relative_to(tmp_path / "out").as_posix()
+        listed = {PurePosixPath(path).relative_to(PurePosixPath(key).parent).as_posix()
+                  for path in manifest[key]["outputs"]}
+        assert set(fonts) <= listed  # so --prune and the no-op check know the page's fonts
+    local = tmp_path / "local"
+    assert pipeline.export([src], "html", local, jobs=1).ok()
+    assert _tree(tmp_path / "out") == _tree(local)
+
+
 def test_one_edit_rewrites_the_feeds_without_reading_the_other_articles(
         sources: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "out"
@@ -339,19 +379,27 @@ def test_a_changed_source_date_epoch_rebuilds_and_reaches_every_worker(sources: 
             assert b"2020-09-13T12:26:40Z" in archive.read("docProps/core.xml"), document.name
 
 
+def test_outputs_are_readable_as_the_umask_allows(tmp_path: Path) -> None:
+    previous = os.umask(0o027)
+    try:
+        pipeline.write_atomically(tmp_path / "new" / "page.html", b"<p>x</p>")
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "new" / "page.html").stat().st_mode & 0o777 == 0o640  # not a temporary file's 0600
+    assert [p.name for p in (tmp_path / "new").iterdir()] == ["page.html"]
+
+
 def test_a_write_interrupted_right_after_its_temporary_was_made_leaves_nothing(tmp_path: Path,
                                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     """The window an interrupt delivered to another thread can hit: the `.part` exists, no handler has run."""
-    import tempfile
+    real = pipeline._temporary_beside
 
-    real = tempfile.mkstemp
-
-    def made_then_interrupted(*args: object, **kwargs: object) -> tuple[int, str]:
-        handle, _ = real(*args, **kwargs)  # type: ignore[call-overload]
+    def made_then_interrupted(path: Path) -> tuple[int, str]:
+        handle, _ = real(path)
         os.close(handle)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(tempfile, "mkstemp", made_then_interrupted)
+    monkeypatch.setattr(pipeline, "_temporary_beside", made_then_interrupted)
     with pytest.raises(KeyboardInterrupt):
         pipeline.write_atomically(tmp_path / "page.html", b"<p>x</p>")
     monkeypatch.undo()

@@ -185,6 +185,14 @@ class HtmlRenderer:
             return last.files
         return self._build(doc, theme, Report())[1]
 
+    def shared_companions(self, theme: Theme) -> dict[str, bytes]:
+        """The companions every page in a folder shares (the theme's fonts in `_fonts/`), a subset of what
+        `companions` returns. A batch writes these once per folder itself, so a worker need not send a
+        megabyte of fonts back with every page."""
+        if self.mode == "fragment" or self.fonts != "shared":
+            return {}
+        return {f"_fonts/{face.path.name}": _font_file(face.path) for face in theme.font_faces}
+
     def feed_content(self, doc: Article, theme: Theme, *, base_url: str) -> str | None:
         """The article's fragment as a feed entry carries it, from the page just rendered: every relative URL
         resolved against `base_url` (the page's address). None when the last render was of something else, or
@@ -239,7 +247,8 @@ class HtmlRenderer:
             if self.css == "link" and self.fonts == "copy":
                 prefix = "fonts/"
             css = theme.font_face_css(quote(prefix, safe=_URL_SAFE)) + "\n\n" + css
-            files.update({f"{place}/{face.path.name}": _font_file(face.path) for face in theme.font_faces})
+            files.update(self.shared_companions(theme) if self.fonts == "shared" else
+                         {f"{place}/{face.path.name}": _font_file(face.path) for face in theme.font_faces})
         stylesheet_url = ""
         if self.css == "link":
             files[f"{folder}/style.css"] = css.encode("utf-8")

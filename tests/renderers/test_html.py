@@ -234,6 +234,20 @@ def test_css_can_be_linked() -> None:
     assert "_fonts/NotoSerif-Regular.ttf" in files
 
 
+@pytest.mark.parametrize(("options", "shared"), [
+    ({}, True), ({"css": "link"}, True), ({"fonts": "copy"}, False), ({"fonts": "none"}, False),
+    ({"mode": "fragment"}, False)])
+def test_shared_companions_are_the_fonts_every_page_in_a_folder_uses(options: dict[str, str], shared: bool) -> None:
+    article, theme = load(FIXTURES / "full.md"), Theme.load()
+    renderer = build("html", options)
+    assert isinstance(renderer, HtmlRenderer)
+    renderer.render(article, theme, Report())
+    files = renderer.companions(article, theme, Report())
+    common = renderer.shared_companions(theme)
+    assert common.items() <= files.items()  # the same names and bytes as the page's own companions
+    assert sorted(common) == (sorted(f"_fonts/{face.path.name}" for face in theme.font_faces) if shared else [])
+
+
 def test_fragment_mode_is_just_the_article() -> None:
     fragment, _ = render(FIXTURES / "full.md", mode="fragment")
     assert fragment.startswith("<article") and fragment.rstrip().endswith("</article>")
