@@ -1,9 +1,11 @@
 """Run worker tasks in-process, on our own process pool, or on any `concurrent.futures.Executor` (Dask too).
 
-Only as many tasks are in flight as there are workers, so the submission time is (nearly) the start time:
-that is what makes a per-job time limit enforceable on a pool, and what lets Ctrl-C and `--fail-fast` stop
-without a queue of thousands of submitted jobs. A runaway job on our own pool is ended by terminating the
-pool's processes and starting a fresh pool for the jobs still to do.
+At most two tasks per worker are in flight, so an idle worker takes its next task at once instead of
+waiting for the parent's round trip, and Ctrl-C or `--fail-fast` never face a queue of thousands of
+submitted jobs. Our own pool's workers share a small board with the parent: when each task really started
+(the per-job time limit counts from there, not from submission) and a stop flag (a task still waiting when
+the batch stops is not run). A runaway job on our own pool is ended by terminating the pool's processes and
+starting a fresh pool for the jobs still to do. On another executor the limit counts from submission.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExe
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from multiprocessing.context import BaseContext
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from exporter._worker import Outcome, Task, ignore_sigint, work
 from exporter.diagnostics import Diagnostic
@@ -41,7 +43,7 @@ def run(items: Sequence[tuple[K, Task]], finish: Finish[K], *, jobs: int, timeou
         executor: Executor | None = None) -> list[K]:
     """Run every task and hand each outcome to `finish`; returns the keys never finished (stopped or cancelled)."""
     if executor is not None:
-        return _on_executor(items, finish, executor, limit=max(jobs, 1) * 2, timeout=timeout, own=False)
+        return _on_executor(items, finish, executor, limit=max(jobs, 1) * 2, timeout=timeout)
     if jobs <= 1 or len(items) <= 1:  # starting a pool costs more than one job (an editor saving one file)
         return _inline(items, finish, timeout)
     # fork hands workers this process's imports and loaded theme at no cost; it is only safe while no other
@@ -50,8 +52,41 @@ def run(items: Sequence[tuple[K, Task]], finish: Finish[K], *, jobs: int, timeou
     context: BaseContext = multiprocessing.get_context("fork" if fork else "forkserver")
     if not fork:
         multiprocessing.set_forkserver_preload(["exporter._worker"])
-    return _on_executor(items, finish, None, limit=jobs, timeout=timeout, own=True,
-                        make_pool=lambda: ProcessPoolExecutor(jobs, mp_context=context, initializer=ignore_sigint))
+    board = _Board(context, jobs * 2)
+    return _on_executor(items, finish, None, limit=jobs * 2, timeout=timeout, board=board,
+                        make_pool=lambda: ProcessPoolExecutor(jobs, mp_context=context, initializer=_join_board,
+                                                              initargs=(board.starts, board.stop)))
+
+
+class _Board:
+    """What the parent shares with its own pool's workers: when the task in each slot started, and a stop flag."""
+
+    def __init__(self, context: BaseContext, slots: int) -> None:
+        self.starts: Any = context.Array("d", slots, lock=False)
+        """Slot → `time.monotonic()` when its task started (0: not yet); the clock is system-wide."""
+        self.stop: Any = context.Value("b", 0, lock=False)
+        """Set when the batch stops: tasks that have not started return None instead of running."""
+
+
+_SHARED: tuple[Any, Any] | None = None
+"""In a pool worker: the board's start times and stop flag (set by `_join_board`)."""
+
+
+def _join_board(starts: Any, stop: Any) -> None:
+    """Pool initializer: keep the board, and leave Ctrl-C to the parent, which stops the batch and tidies up."""
+    global _SHARED
+    ignore_sigint()
+    _SHARED = (starts, stop)
+
+
+def _work_in_slot(slot: int, task: Task) -> Outcome | None:
+    """`work`, recording when it started; None, without running, when the batch stopped while it waited."""
+    assert _SHARED is not None
+    starts, stop = _SHARED
+    if stop.value:
+        return None
+    starts[slot] = time.monotonic()
+    return work(task)
 
 
 def _inline(items: Sequence[tuple[K, Task]], finish: Finish[K], timeout: float | None) -> list[K]:
@@ -87,32 +122,64 @@ def _alarm(seconds: float | None) -> Iterator[None]:
 
 
 def _on_executor(items: Sequence[tuple[K, Task]], finish: Finish[K], executor: Executor | None, *, limit: int,
-                 timeout: float | None, own: bool,
+                 timeout: float | None, board: _Board | None = None,
                  make_pool: Callable[[], Executor] | None = None) -> list[K]:
-    """Keep `limit` tasks in flight, enforce the time limit, and always leave no stray worker behind."""
+    """Keep `limit` tasks in flight, enforce the time limit, and always leave no stray worker behind.
+
+    `make_pool` (with its `board`) makes our own pool, terminated and made again when a job overruns or a
+    worker dies; otherwise `executor` is the caller's and only its futures are cancelled.
+    """
+    own = make_pool is not None
     pool = executor if executor is not None else make_pool() if make_pool else None
     assert pool is not None
     queue = list(items)
     queue.reverse()  # pop() from the end keeps the caller's order (biggest first)
-    flight: dict[Future[Outcome], tuple[K, Task, float]] = {}
+    flight: dict[Future[Outcome | None], tuple[K, Task, float, int]] = {}  # → key, task, submitted, slot
+    free = list(range(limit))
+    unrun: list[K] = []
     stopped = False
+
     def top_up() -> None:
         assert pool is not None
         while queue and len(flight) < limit and not stopped:
             key, task = queue.pop()
-            flight[pool.submit(work, task)] = (key, task, time.monotonic())
+            slot = free.pop()
+            if board is not None:
+                board.starts[slot] = 0.0
+                future = pool.submit(_work_in_slot, slot, task)
+            else:
+                future = pool.submit(work, task)
+            flight[future] = (key, task, time.monotonic(), slot)
+
+    def started(entry: tuple[K, Task, float, int]) -> float | None:
+        """When the task began running (its submission on another executor), None while it waits."""
+        return entry[2] if board is None else (float(board.starts[entry[3]]) or None)
+
+    def land(future: Future[Outcome | None]) -> tuple[K, Task, float, int]:
+        entry = flight.pop(future)
+        free.append(entry[3])
+        return entry
+
+    def stop() -> None:
+        nonlocal stopped
+        stopped = True
+        if board is not None:
+            board.stop.value = 1
 
     try:
         while queue or flight:
             top_up()
             if not flight:  # done, or stopped: what is still queued is returned as never finished
                 break
-            wait_for = None if not timeout else max(0.05, min(t for _, _, t in flight.values()) + timeout
-                                                     - time.monotonic())
+            wait_for = None
+            if timeout:
+                begun = [t for t in map(started, flight.values()) if t is not None]
+                wait_for = max(0.05, min([t + timeout for t in begun] + [time.monotonic() + timeout])
+                               - time.monotonic())
             done, _ = wait(flight, timeout=wait_for, return_when=FIRST_COMPLETED)
             finished: list[tuple[K, Outcome]] = []
             for future in done:
-                key, task, _ = flight.pop(future)
+                key, task, _, _ = land(future)
                 try:
                     outcome = future.result()
                 except BrokenProcessPool:
@@ -120,28 +187,33 @@ def _on_executor(items: Sequence[tuple[K, Task]], finish: Finish[K], executor: E
                                       "job.crashed")
                 except Exception as exc:  # a remote executor's own failure (lost worker, pickling)
                     outcome = failure(task, f"the executor failed: {type(exc).__name__}: {exc}", "job.crashed")
-                finished.append((key, outcome))
+                if outcome is None:  # it waited while the batch stopped and never ran
+                    unrun.append(key)
+                else:
+                    finished.append((key, outcome))
             if all(outcome.data is not None for _, outcome in finished):
                 top_up()  # idle workers start their next job while this process writes what they finished
             for key, outcome in finished:
                 if not finish(key, outcome):
-                    stopped = True
-            overdue = [f for f, (_, _, t) in flight.items() if timeout and time.monotonic() - t >= timeout]
+                    stop()
+            now = time.monotonic()
+            overdue = [f for f, entry in flight.items()
+                       if timeout and (begun_at := started(entry)) is not None and now - begun_at >= timeout]
             for future in overdue:
-                key, task, _ = flight.pop(future)
+                key, task, _, _ = land(future)
                 future.cancel()
                 if not finish(key, failure(task, f"timed out after {timeout:g} s (raise --timeout for very "
                                                  "long layouts)", "job.timeout")):
-                    stopped = True
+                    stop()
             broken = own and (overdue or any(isinstance(_exception(f), BrokenProcessPool) for f in done))
             if broken and make_pool is not None:
                 _terminate(pool)
                 pool = make_pool()
-                for future, (key, task, _) in list(flight.items()):  # innocent jobs start again on the new pool
-                    del flight[future]
+                for future in list(flight):  # innocent jobs start again on the new pool
+                    key, task, _, _ = land(future)
                     queue.append((key, task))
     finally:
-        left = [key for key, _ in queue] + [key for key, _, _ in flight.values()]
+        left = unrun + [key for key, _ in queue] + [key for key, _, _, _ in flight.values()]
         if own:
             if flight:
                 _terminate(pool)
@@ -153,7 +225,7 @@ def _on_executor(items: Sequence[tuple[K, Task]], finish: Finish[K], executor: E
     return left
 
 
-def _exception(future: Future[Outcome]) -> BaseException | None:
+def _exception(future: Future[Outcome | None]) -> BaseException | None:
     return future.exception() if future.done() and not future.cancelled() else None
 
 

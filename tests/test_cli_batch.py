@@ -224,12 +224,18 @@ def test_fail_fast_cancels_what_has_not_run(site: Path, tmp_path: Path, jobs: in
     statuses = {(r.job.source.name, r.job.format): r.status for r in report.results}
     failed = {key for key, status in statuses.items() if status == "failed"}
     assert ("broken.md", "json") in failed and failed <= {("broken.md", "json"), ("broken.md", "html")}
-    assert {s for key, s in statuses.items() if key not in failed} == {"cancelled"}
-    assert len(statuses) == 8 and not report.ok()
-    assert not [p for p in (tmp_path / "out").rglob("*") if p.is_file() and p.name != MANIFEST_NAME]
+    # a job a pool worker had already taken when the failure arrived finishes and is kept; nothing starts after
+    ran = [r for r in report.results if r.status == "done"]
+    assert len(ran) <= (0 if jobs == 1 else 2 * jobs - 1)
+    assert {s for key, s in statuses.items() if key not in failed} <= {"cancelled", "done"}
+    assert len(statuses) == 8 and not report.ok() and report.count("cancelled") >= 6 - len(ran)
+    written = {p for p in (tmp_path / "out").rglob("*") if p.is_file() and p.name != MANIFEST_NAME}
+    assert {r.job.output for r in ran} <= written
+    assert not {r.job.output for r in report.results if r.status == "cancelled"} & written
 
     goes_on = pipeline.export([site], "json,html", tmp_path / "out", jobs=jobs)
-    assert goes_on.count("done") == 6 and goes_on.count("cancelled") == 0
+    assert goes_on.count("done") == 6 - len(ran) and goes_on.count("skipped") == len(ran)
+    assert goes_on.count("cancelled") == 0
 
 
 def test_fail_fast_on_the_command_line_exits_1_and_says_what_was_cancelled(site: Path, tmp_path: Path) -> None:

@@ -1,0 +1,75 @@
+"""The scheduler's own pool: a time limit counts from when a job starts, and a stopped batch starts nothing."""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from exporter import _scheduler
+from exporter._worker import Outcome, Task
+
+NAP = {"long": 1.0, "queued": 0.8, "runaway": 30.0, "failing": 0.2, "slow": 0.6, "blocker": 2.0, "quick": 0.0}
+"""Seconds each kind of task sleeps, by the `source` prefix."""
+
+
+def _pretend(task: Task) -> Outcome:
+    """A stand-in for `work` (inherited by the forked workers): sleeps, leaves a mark, fails when told to."""
+    kind, _, mark = task.source.partition(":")
+    Path(mark).touch()
+    time.sleep(NAP[kind])
+    return Outcome(data=None if kind == "failing" else b"ok", companions={}, diagnostics=(), seconds=NAP[kind])
+
+
+def _task(kind: str, mark: Path) -> Task:
+    return Task(source=f"{kind}:{mark}", data=b"", format="json", theme="default")
+
+
+def _run(tasks: list[tuple[str, Task]], timeout: float | None, stop_on_failure: bool = False,
+         ) -> tuple[dict[str, str], list[str]]:
+    context = multiprocessing.get_context("fork")
+    board = _scheduler._Board(context, 4)
+    results: dict[str, str] = {}
+
+    def finish(key: str, outcome: Outcome) -> bool:
+        failed = outcome.data is None
+        results[key] = "timeout" if outcome.diagnostics and outcome.diagnostics[0].code == "job.timeout" else (
+            "failed" if failed else "done")
+        return not (stop_on_failure and failed)
+
+    left = _scheduler._on_executor(tasks, finish, None, limit=4, timeout=timeout, board=board, make_pool=lambda:
+                                   ProcessPoolExecutor(2, mp_context=context, initializer=_scheduler._join_board,
+                                                       initargs=(board.starts, board.stop)))
+    return results, left
+
+
+@pytest.fixture(autouse=True)
+def _pretend_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("these tests hand the stand-in to the workers by forking")
+    monkeypatch.setattr(_scheduler, "work", _pretend)
+
+
+def test_the_time_limit_counts_from_the_start_not_from_the_wait_in_the_queue(tmp_path: Path) -> None:
+    kinds = ["long", "long", "queued", "queued", "runaway"]
+    tasks = [(f"{kind}{i}", _task(kind, tmp_path / f"{i}")) for i, kind in enumerate(kinds)]
+    started = time.monotonic()
+    results, left = _run(tasks, timeout=1.5)
+    # the queued jobs waited a second for a worker, then ran 0.8 s: 1.8 s after submission, inside the limit
+    assert results == {"long0": "done", "long1": "done", "queued2": "done", "queued3": "done",
+                       "runaway4": "timeout"}
+    assert left == [] and time.monotonic() - started < 10  # the runaway's worker was ended, not waited for
+
+
+def test_a_stopped_batch_never_runs_what_was_still_waiting(tmp_path: Path) -> None:
+    kinds = ["failing", "blocker", "slow", "quick", "quick", "quick"]
+    tasks = [(f"{kind}{i}", _task(kind, tmp_path / f"{i}")) for i, kind in enumerate(kinds)]
+    results, left = _run(tasks, timeout=None, stop_on_failure=True)
+    # the failing job's worker had already taken the slow one when the failure arrived; the quick job handed
+    # to a worker after the stop returns unrun, and the last two were never submitted
+    assert results == {"failing0": "failed", "blocker1": "done", "slow2": "done"}
+    assert sorted(left) == ["quick3", "quick4", "quick5"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["0", "1", "2"]
