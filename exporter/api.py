@@ -42,7 +42,7 @@ def render_to(doc: Article | Collection, to: str, destination: str | Path | Bina
     data = render(doc, to, theme=theme, options=options, report=report, allow_remote=allow_remote,
                   allow_private_network=allow_private_network, limits=limits)
     if isinstance(destination, str | Path):
-        from exporter.pipeline import write_atomically
+        from exporter.atomic import write_atomically
 
         write_atomically(Path(destination), data)
     else:

@@ -172,7 +172,9 @@ def export(sources: tuple[Path, ...], formats: str, out_dir: Path, theme: str, r
                                  limits=limits)
     print_summary(report, quiet=quiet)
     if report_path is not None:
-        pipeline.write_atomically(report_path, report.to_json().encode("utf-8"))
+        from exporter.atomic import write_atomically
+
+        write_atomically(report_path, report.to_json().encode("utf-8"))
     if report.interrupted:
         sys.exit(130)
     checked_ok = True

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from exporter.atomic import write_atomically
 from exporter.paths import inside
 
 MANIFEST_NAME = ".exporter-manifest.json"
@@ -145,15 +144,7 @@ class Manifest:
         """
         if not self.entries and not (self.folder / MANIFEST_NAME).exists():
             return
-        self.folder.mkdir(parents=True, exist_ok=True)
         payload = {"version": VERSION, "jobs": {name: {"key": e.key, "source": e.source, "assets": e.assets,
                                                         "outputs": e.outputs}
                                                  for name, e in sorted(self.entries.items())}}
-        handle, temporary = tempfile.mkstemp(prefix=f".{MANIFEST_NAME}.", suffix=".part", dir=self.folder)
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                json.dump(payload, stream, indent=1, sort_keys=True)
-            Path(temporary).replace(self.folder / MANIFEST_NAME)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_atomically(self.folder / MANIFEST_NAME, json.dumps(payload, indent=1, sort_keys=True).encode("utf-8"))

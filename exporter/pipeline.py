@@ -11,20 +11,18 @@ import dataclasses
 import fnmatch
 import json
 import os
-import secrets
-import signal
 import time
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from glob import escape as glob_escape
 from pathlib import Path, PurePosixPath
 from typing import Literal, cast
 from urllib.parse import urljoin
 
 from exporter import __version__, _scheduler, loader, renderers, shared_cache
 from exporter._worker import Outcome, Task, link_candidates, local_files
+from exporter.atomic import sweep_interrupted, write_atomically
 from exporter.diagnostics import Diagnostic, Report
 from exporter.errors import ExporterError, OptionError, RenderError
 from exporter.feeds import FeedItem
@@ -213,64 +211,6 @@ def _as_diagnostic(exc: ExporterError, job: Job) -> Diagnostic:
     path = getattr(exc, "path", "") or str(job.source)
     return Diagnostic(level="error", code=f"{type(exc).__name__}", message=exc.message, path=path,
                       line=getattr(exc, "line", 0), column=getattr(exc, "column", 0))
-
-
-_IN_FLIGHT: set[Path] = set()
-"""Outputs being written: if an interrupt strikes mid-write, `sweep_interrupted` removes their temporaries."""
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write to a temporary file in the same folder, then rename: readers never see half a file."""
-    # Ctrl-C is held back for the few microseconds between creating the temporary file and renaming it. With
-    # other threads running (a pool's, a progress bar's) the signal may reach one of them and still interrupt
-    # this one, so the path stays in `_IN_FLIGHT` until the write is over and the batch sweeps up after an
-    # interrupt (a SIGKILL can also strand a `.part` file; the next run sweeps those).
-    held = {signal.SIGINT, signal.SIGTERM}
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    _IN_FLIGHT.add(path)
-    try:
-        try:
-            handle, temporary = _temporary_beside(path)
-        except OSError:  # nothing was made (an interrupt, though, may come after the file was)
-            _IN_FLIGHT.discard(path)
-            raise
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(data)
-            Path(temporary).replace(path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            _IN_FLIGHT.discard(path)
-            raise
-        _IN_FLIGHT.discard(path)
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-
-
-def _temporary_beside(path: Path) -> tuple[int, str]:
-    """A new, exclusively created `.<name>.<random>.part` beside `path`, readable as the umask allows (a
-    web server must read the outputs, so not mkstemp's 0600)."""
-    for _ in range(100):
-        temporary = f"{path.parent}/.{path.name}.{secrets.token_hex(6)}.part"
-        try:
-            return os.open(temporary, _EXCLUSIVE, 0o666), temporary
-        except FileExistsError:
-            continue
-        except FileNotFoundError:  # the folder is new: made here rather than checked before every file
-            path.parent.mkdir(parents=True, exist_ok=True)
-            return os.open(temporary, _EXCLUSIVE, 0o666), temporary
-    raise FileExistsError(f"no free temporary name beside {path}")
-
-
-_EXCLUSIVE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | getattr(os, "O_BINARY", 0)
-
-
-def sweep_interrupted() -> None:
-    """Remove the temporaries of writes an interrupt cut short (see `write_atomically`)."""
-    for path in list(_IN_FLIGHT):
-        for stray in path.parent.glob(f".{glob_escape(path.name)}.*.part"):
-            stray.unlink(missing_ok=True)
-        _IN_FLIGHT.discard(path)
 
 
 def export(sources: Sequence[str | Path], formats: str | Iterable[str], out_dir: str | Path, *,

@@ -21,11 +21,11 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import hashlib
-import os
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
+
+from exporter.atomic import write_atomically
 
 FOLDER = ".exporter-cache"
 """The cache's folder name inside an output folder."""
@@ -119,14 +119,5 @@ def _acquire(stream: IO[bytes], *, wait: bool) -> bool:
 
 def _write(path: Path, data: bytes) -> None:
     """Write atomically (a reader never sees half an entry); a failure only means no sharing."""
-    try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    except OSError:
-        return
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        Path(temporary).replace(path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            Path(temporary).unlink()
+    with contextlib.suppress(OSError):
+        write_atomically(path, data)
