@@ -377,5 +377,3 @@ def test_a_changed_source_date_epoch_rebuilds_and_reaches_every_worker(sources: 
     for document in out.glob("*.docx"):
         with zipfile.ZipFile(document) as archive:
             assert b"2020-09-13T12:26:40Z" in archive.read("docProps/core.xml"), document.name
-
-
