@@ -117,19 +117,41 @@ def _xmp_identifier(identifier: str, compress: bool) -> Callable[[Any, Any], Non
     return finish
 
 
+RELAXED_CSS = "* { orphans: 1 !important; widows: 1 !important; break-inside: auto !important; }"
+"""Laid over the theme when WeasyPrint's layout fails: its search for an earlier page break (to keep
+orphans, widows and `break-inside: avoid` blocks together) has known crashes, seen here with two columns.
+Forced breaks (`break-before: right` for a collection's contents) stay."""
+
+
 def write_pdf(engine: ThemeEngine, html: str, *, base_url: str, fetcher: GuardedFetcher, setup: PageSetup, of: str,
-              options: dict[str, object], identifier: str = "") -> bytes:
+              options: dict[str, object], identifier: str = "", report: Report | None = None) -> bytes:
     """Lay the document out once and write it; WeasyPrint's own options pass through unchanged.
 
     `identifier` (from `exporter.identity.document_identifier`) goes into the XMP packet as `dc:identifier`.
+    When the layout fails, it is tried once more with `RELAXED_CSS`; if that works the PDF is returned with a
+    `pdf.layout-relaxed` warning in `report`, otherwise the first failure is raised.
     """
-    from weasyprint import HTML
+    from weasyprint import CSS, HTML
 
     finisher = _xmp_identifier(identifier, not options.get("uncompressed_pdf")) if identifier else None
     with engine.lock:
         document = HTML(string=html, base_url=base_url, url_fetcher=fetcher)
         stylesheets = [engine.stylesheet, engine.page_sheet(setup, of)]
-        data = document.write_pdf(stylesheets=stylesheets, font_config=engine.font_config,
-                                  counter_style=engine.counter_style, finisher=finisher, **options)
+        try:
+            data = document.write_pdf(stylesheets=stylesheets, font_config=engine.font_config,
+                                      counter_style=engine.counter_style, finisher=finisher, **options)
+        except (RecursionError, MemoryError):
+            raise
+        except Exception as exc:
+            relaxed = CSS(string=RELAXED_CSS, font_config=engine.font_config, counter_style=engine.counter_style)
+            try:
+                data = document.write_pdf(stylesheets=[*stylesheets, relaxed], font_config=engine.font_config,
+                                          counter_style=engine.counter_style, finisher=finisher, **options)
+            except Exception:
+                raise exc from None
+            if report is not None:
+                report.warn("pdf.layout-relaxed", f"WeasyPrint could not lay the document out with the theme's "
+                            f"page-break rules ({type(exc).__name__}: {exc}); laid out again without keeping "
+                            "lines and blocks together across pages")
     assert isinstance(data, bytes)
     return data

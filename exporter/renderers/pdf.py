@@ -110,7 +110,7 @@ class PdfRenderer:
         try:
             return write_pdf(engine_for(theme), html, base_url=folder.resolve().as_uri() + "/", fetcher=fetcher,
                              setup=setup, of=_OF.get(language, "/"), options=options,
-                             identifier=document_identifier(doc.metadata, doc.source))
+                             identifier=document_identifier(doc.metadata, doc.source), report=report)
         except RecursionError:
             raise RenderError("the document is nested too deeply to lay out", "pdf", doc.source) from None
         except Exception as exc:  # a layout bug in WeasyPrint fails this job with a message, not a traceback

@@ -19,13 +19,14 @@ import sys
 import unicodedata
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pikepdf
 import pypdf
 import pytest
 
 from exporter.diagnostics import Report
-from exporter.errors import FormatUnavailable, OptionError
+from exporter.errors import FormatUnavailable, OptionError, RenderError
 from exporter.identity import document_authors, document_identifier
 from exporter.loader import is_source, load, load_collection
 from exporter.model import (
@@ -513,6 +514,55 @@ def test_creation_date_falls_back_to_the_article_date(monkeypatch: pytest.Monkey
     monkeypatch.delenv("SOURCE_DATE_EPOCH")
     with pikepdf.open(io.BytesIO(_render(PdfRenderer()))) as pdf:
         assert str(pdf.docinfo["/CreationDate"]).startswith("D:20230530")
+
+
+CORPUS_SCRIPT = Path("/work/shared/bench/make_corpus.py")
+
+
+def test_a_layout_weasyprint_cannot_finish_is_laid_out_again_without_the_page_break_rules(tmp_path: Path) -> None:
+    """Article 12 of the seed-1 corpus, its images missing, in two newsroom columns: WeasyPrint 70's search for
+    an earlier page break (widows, orphans, blocks kept together) ends in an AttributeError."""
+    if not CORPUS_SCRIPT.is_file():
+        pytest.skip("the shared corpus generator is not available")
+    subprocess.run([sys.executable, str(CORPUS_SCRIPT), str(tmp_path), "--count", "13", "--seed", "1", "-q"],
+                   check=True)
+    shutil.rmtree(tmp_path / "images")
+    article = load(next(tmp_path.glob("012-*.md")))
+    report = Report()
+    data = PdfRenderer().render(article, Theme.load("newsroom"), report)
+    text = "\n".join(pdftotext(data, "-raw")) + "\n" + "\n".join(pdftotext(data))
+    tokens, squashed = {squash(w) for w in _WORD.findall(unicodedata.normalize("NFKC", text))}, squash(text)
+    words = [*_WORD.findall(article.metadata.title), *visible_words(article.blocks)]
+    assert len(words) > 1000
+    assert not [w for w in words if squash(w) not in tokens and squash(w) not in squashed
+                and not _split_by_hyphenation(w, text)]
+    assert [d.code for d in report if d.code.startswith("pdf.")] in ([], ["pdf.layout-relaxed"])
+
+
+def test_the_relaxed_layout_is_tried_once_and_said_and_a_second_failure_is_the_first(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import weasyprint
+
+    real = weasyprint.HTML.write_pdf
+    attempts: list[int] = []
+
+    def failing_unless_relaxed(self: weasyprint.HTML, *args: object, **kwargs: Any) -> bytes:
+        attempts.append(len(kwargs["stylesheets"]))
+        if len(kwargs["stylesheets"]) == 2 or fail_always:
+            raise AttributeError("'BlockBox' object has no attribute 'index'")
+        return real(self, *args, **kwargs)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(weasyprint.HTML, "write_pdf", failing_unless_relaxed)
+    fail_always = False
+    report = Report()
+    data = PdfRenderer().render(load(WIRE), Theme.load(), report)
+    assert data.startswith(b"%PDF") and attempts == [2, 3]
+    assert [d.code for d in report if d.code.startswith("pdf.")] == ["pdf.layout-relaxed"]
+    assert "'BlockBox' object has no attribute 'index'" in next(d.message for d in report
+                                                                 if d.code == "pdf.layout-relaxed")
+    fail_always = True
+    with pytest.raises(RenderError, match=re.escape("could not lay the document out (AttributeError: 'BlockBox'")):
+        PdfRenderer().render(load(WIRE), Theme.load(), Report())
 
 
 def test_engine_state_is_built_once_per_theme() -> None:
