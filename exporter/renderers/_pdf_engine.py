@@ -15,7 +15,7 @@ from xml.sax.saxutils import escape as xml_escape
 
 from exporter.diagnostics import Report
 from exporter.renderers._pdf_fetch import GuardedFetcher
-from exporter.renderers._pdf_page import PageSetup, page_css
+from exporter.renderers._pdf_page import RIGHT_HAND_OPENINGS, PageSetup, page_css
 from exporter.themes import Theme
 
 _LOCK = threading.Lock()
@@ -117,10 +117,17 @@ def _xmp_identifier(identifier: str, compress: bool) -> Callable[[Any, Any], Non
     return finish
 
 
-RELAXED_CSS = "* { orphans: 1 !important; widows: 1 !important; break-inside: auto !important; }"
-"""Laid over the theme when WeasyPrint's layout fails: its search for an earlier page break (to keep
-orphans, widows and `break-inside: avoid` blocks together) has known crashes, seen here with two columns.
-Forced breaks (`break-before: right` for a collection's contents) stay."""
+_RELAXED = (
+    ("* { orphans: 1 !important; widows: 1 !important; break-inside: auto !important; }",
+     "without keeping lines and blocks together across pages"),
+    ("* { break-before: auto !important; break-after: auto !important; }\n"
+     f"{RIGHT_HAND_OPENINGS}",
+     "without keeping lines and blocks together and without the theme's page breaks (a collection's "
+     "cover, contents and articles still open on right-hand pages)"),
+)
+"""Laid over the theme, one more each time, when WeasyPrint's layout fails: its search for an earlier page
+break (to keep widows, orphans and `break-inside: avoid` blocks together, or to honour `break-*: avoid`)
+has known crashes, seen here with two columns. Each is (CSS, how the warning describes the result)."""
 
 
 def write_pdf(engine: ThemeEngine, html: str, *, base_url: str, fetcher: GuardedFetcher, setup: PageSetup, of: str,
@@ -128,7 +135,7 @@ def write_pdf(engine: ThemeEngine, html: str, *, base_url: str, fetcher: Guarded
     """Lay the document out once and write it; WeasyPrint's own options pass through unchanged.
 
     `identifier` (from `exporter.identity.document_identifier`) goes into the XMP packet as `dc:identifier`.
-    When the layout fails, it is tried once more with `RELAXED_CSS`; if that works the PDF is returned with a
+    When the layout fails it is tried again with the `_RELAXED` rules; if that works the PDF is returned with a
     `pdf.layout-relaxed` warning in `report`, otherwise the first failure is raised.
     """
     from weasyprint import CSS, HTML
@@ -137,21 +144,23 @@ def write_pdf(engine: ThemeEngine, html: str, *, base_url: str, fetcher: Guarded
     with engine.lock:
         document = HTML(string=html, base_url=base_url, url_fetcher=fetcher)
         stylesheets = [engine.stylesheet, engine.page_sheet(setup, of)]
-        try:
-            data = document.write_pdf(stylesheets=stylesheets, font_config=engine.font_config,
-                                      counter_style=engine.counter_style, finisher=finisher, **options)
-        except (RecursionError, MemoryError):
-            raise
-        except Exception as exc:
-            relaxed = CSS(string=RELAXED_CSS, font_config=engine.font_config, counter_style=engine.counter_style)
+        first: Exception | None = None
+        for css, outcome in ((None, ""), *_RELAXED):
+            if css is not None:
+                stylesheets.append(CSS(string=css, font_config=engine.font_config,
+                                       counter_style=engine.counter_style))
             try:
-                data = document.write_pdf(stylesheets=[*stylesheets, relaxed], font_config=engine.font_config,
+                data = document.write_pdf(stylesheets=stylesheets, font_config=engine.font_config,
                                           counter_style=engine.counter_style, finisher=finisher, **options)
-            except Exception:
-                raise exc from None
-            if report is not None:
+            except (RecursionError, MemoryError):
+                raise
+            except Exception as exc:
+                first = first or exc
+                continue
+            if first is not None and report is not None:
                 report.warn("pdf.layout-relaxed", f"WeasyPrint could not lay the document out with the theme's "
-                            f"page-break rules ({type(exc).__name__}: {exc}); laid out again without keeping "
-                            "lines and blocks together across pages")
-    assert isinstance(data, bytes)
-    return data
+                            f"page-break rules ({type(first).__name__}: {first}); laid out again {outcome}")
+            assert isinstance(data, bytes)
+            return data
+    assert first is not None
+    raise first

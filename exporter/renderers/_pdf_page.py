@@ -104,6 +104,13 @@ def _folio(setup: PageSetup, of: str) -> str:
     return "counter(page)"
 
 
+RIGHT_HAND_OPENINGS = ("article.article, nav.contents { break-before: right !important; }\n"
+                       ".cover { break-after: right !important; }")
+"""Where a book's pages turn, as the built-in themes and `page_css` set it: a collection's cover ends, and its
+contents and every article begin, on a right-hand page. Kept when a failed layout is retried without the
+theme's page breaks (`_pdf_engine`)."""
+
+
 def page_css(setup: PageSetup, *, of: str = "of") -> str:
     """`@page` rules for the whole document.
 
