@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("starlette")
-httpx = pytest.importorskip("httpx")
+httpx = pytest.importorskip("httpx2")  # the httpx fork starlette's TestClient asks for
 
 from starlette.testclient import TestClient  # noqa: E402
 
