@@ -233,12 +233,18 @@ def export(sources: Sequence[str | Path], formats: str | Iterable[str], out_dir:
     (with it) from private ones too; both are part of each job's options, so switching them rebuilds.
     `limits` bound what one source may hold (`exporter.limits.Limits`; the defaults when None); changed
     limits are part of every job's key, so raising one rebuilds what it affects.
+
+    Refused before anything is rendered, written or pruned (`OptionError`): two sources that would write the
+    same output, and an option value or name a renderer does not accept.
     """
     started = time.perf_counter()
     out = Path(out_dir)
     loaded = theme if isinstance(theme, Theme) else Theme.load(theme)
     planned = plan([Path(s) for s in sources], expand_formats(formats), out, combine=combine, reader=reader,
                    include=include, exclude=exclude)
+    for format in dict.fromkeys(job.format for job in planned):  # a bad -O value: said once, nothing rendered
+        renderers.build(format, with_network(RENDERERS.load(format), (options or {}).get(format),
+                                             allow_remote=allow_remote, allow_private_network=allow_private_network))
     report = BatchReport()
     manifest = Manifest.load(out) if incremental else Manifest(out)
     if out.is_dir():  # a SIGKILL mid-write strands a temporary; it is never a finished output

@@ -280,6 +280,22 @@ def test_two_sources_for_one_output_are_refused_before_anything_is_written(tmp_p
     assert not (tmp_path / "out").exists()  # not even b.md was rendered
 
 
+@pytest.mark.parametrize(("option", "said"), [
+    ("pdf.page_numbers=n-of-N", "pdf: page_numbers must be 'n', 'n of N' or 'none', not 'n-of-N'"),
+    ("html.colour=red", "the html renderer has no option 'colour'")])
+def test_a_bad_option_is_refused_once_before_anything_is_rendered_or_pruned(site: Path, tmp_path: Path, option: str,
+                                                                            said: str) -> None:
+    out = tmp_path / "out"
+    assert run("export", site, "--to", "json", "-o", out, "-j", "1").exit_code == 0
+    before = sorted(p.relative_to(out) for p in out.rglob("*"))
+    (site / "culture" / "market-day.txt").unlink()  # --prune would remove its output, were the run to start
+    result = run("export", site, "--to", "json,html,pdf", "-o", out, "-j", "2", "--prune", "-O", option)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.strip().splitlines()[0].startswith(f"error: {said}"), result.stderr
+    assert len(result.stderr.strip().splitlines()) <= 2  # once, not once per source
+    assert sorted(p.relative_to(out) for p in out.rglob("*")) == before
+
+
 def test_hidden_files_and_the_output_folder_inside_the_sources_are_skipped(site: Path, tmp_path: Path) -> None:
     (site / ".unpublished.md").write_text("# Embargoed\n\nNot before Monday.\n", encoding="utf-8")
     out = site / "public"
