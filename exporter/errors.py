@@ -13,6 +13,8 @@ Only the CLI turns these into exit codes; the library raises them and never prin
 
 from __future__ import annotations
 
+import re
+
 
 class ExporterError(Exception):
     """Base of every error exporter raises on purpose."""
@@ -49,17 +51,33 @@ class SourceError(ExporterError):
 
 
 class ThemeError(ExporterError):
-    """A theme that cannot be used; `path` is the file and `key` the offending setting, when known."""
+    """A theme that cannot be used; `path` is the file and `key` the offending setting, or `line` and
+    `column` (1-based) the place in the file, when known."""
 
-    def __init__(self, message: str, path: str = "", key: str = "") -> None:
+    def __init__(self, message: str, path: str = "", key: str = "", line: int = 0, column: int = 0) -> None:
         super().__init__(message)
         self.path = path
         self.key = key
+        self.line = line
+        self.column = column
 
     def location(self) -> str:
         if self.path and self.key:
             return f"{self.path}: [{self.key}]"
+        if self.path and self.line:
+            return ":".join([self.path, str(self.line), *([str(self.column)] if self.column else [])])
         return self.path
+
+
+_TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)")
+
+
+def toml_position(exc: ValueError) -> tuple[str, int, int]:
+    """A `tomllib.TOMLDecodeError` as (message, line, column): Python 3.11 only writes the place into its text."""
+    found = _TOML_POSITION.search(str(exc))
+    if found is None:
+        return str(exc), 0, 0
+    return _TOML_POSITION.sub("", str(exc)).strip(), int(found.group(1)), int(found.group(2))
 
 
 class RenderError(ExporterError):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
-from exporter.errors import ThemeError
+from exporter.errors import ThemeError, toml_position
 from exporter.registry import THEMES
 
 if TYPE_CHECKING:
@@ -194,7 +194,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
     except OSError as exc:
         raise ThemeError(f"cannot read theme settings: {exc.strerror}", str(path)) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ThemeError(f"invalid TOML: {exc}", str(path)) from None
+        message, line, column = toml_position(exc)
+        raise ThemeError(f"invalid TOML: {message}", str(path), line=line, column=column) from None
 
 
 def resolve_folder(name_or_path: str | Path) -> Path:

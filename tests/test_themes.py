@@ -181,3 +181,18 @@ def test_builtin_themes_ship_in_the_wheel(tmp_path: Path) -> None:
         assert "--colours-accent" in page
         assert (out / theme / "_fonts" / "NotoSerif-Regular.ttf").is_file()
     assert (out / "newsroom" / "_fonts" / "NotoSans-Bold.ttf").is_file()
+
+
+@pytest.mark.parametrize(("toml", "where", "said"), [
+    ('[theme]\nname = "bad"\n[tokens.colours\naccent = "#aaaaaa"\n', ":3:16",
+     "invalid TOML: Expected ']' at the end of a table declaration"),
+    ('[theme]\nname = "bad"\n[tokens.colours]\naccent = "#zzzzzz"\n', ": [tokens.colours.accent]",
+     "'#zzzzzz' is not a colour (#rgb or #rrggbb)")])
+def test_a_broken_theme_is_a_usage_error_naming_its_file_and_place(tmp_path: Path, toml: str, where: str,
+                                                                   said: str) -> None:
+    (tmp_path / "theme.toml").write_text(toml, encoding="utf-8")
+    result = CliRunner().invoke(main, ["export", str(WIRE), "--to", "json", "--theme", str(tmp_path), "-o",
+                                       str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"{tmp_path / 'theme.toml'}{where}: error: {said}"
+    assert not (tmp_path / "out").exists()

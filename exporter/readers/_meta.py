@@ -17,7 +17,7 @@ from typing import Literal, cast, get_args
 import yaml
 
 from exporter.diagnostics import Report
-from exporter.errors import SourceError
+from exporter.errors import SourceError, toml_position
 from exporter.limits import current, raise_hint
 from exporter.model import Correction, Identifiers, JsonValue, LeadImage, Metadata, Person, Role
 from exporter.readers._text import without_illegal
@@ -33,7 +33,6 @@ the end of the front matter instead of at the line that needs fixing."""
 _FAST_LOADER: type[yaml.SafeLoader] | None = getattr(yaml, "CSafeLoader", None)
 """libyaml's safe loader (about 5x faster) when PyYAML was built with it; tried first, the pure one reports."""
 _FENCES = {"---": ("yaml", ("---", "...")), "+++": ("toml", ("+++",))}
-_TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -207,9 +206,8 @@ def _parse_toml(source: str, path: str, first_line: int = 2) -> tuple[dict[str, 
     try:
         data = tomllib.loads(source)
     except tomllib.TOMLDecodeError as exc:
-        found = _TOML_POSITION.search(str(exc))
-        line, column = (int(found.group(1)) + first_line - 1, int(found.group(2))) if found else (first_line, 0)
-        message = _TOML_POSITION.sub("", str(exc)).strip()
+        message, line, column = toml_position(exc)
+        line = line + first_line - 1 if line else first_line
         raise SourceError(f"invalid TOML front matter: {message}", path, line, column) from None
     key_lines: dict[str, int] = {}
     for number, text in enumerate(source.split("\n"), start=first_line):
