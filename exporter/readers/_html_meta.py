@@ -17,6 +17,7 @@ from exporter.diagnostics import Report
 from exporter.readers._html_convert import Converter
 from exporter.readers._html_dom import Element, classes, line_of, raw_text, text_of
 from exporter.readers._html_inline import plain
+from exporter.readers._language import standard_tag
 
 _DATE_KEYS = ("article:published_time", "date", "dc.date", "dc.date.issued", "dcterms.date", "dcterms.issued",
               "datepublished", "pubdate", "publish-date", "sailthru.date")
@@ -108,14 +109,12 @@ def parse_moment(raw: str) -> dt.date | None:
 
 
 def _language(head: Masthead, doc: Element, meta: tuple[str, int], path: str, report: Report) -> None:
-    import langcodes
-
     raw, line = (doc.get("lang") or doc.get("xml:lang") or "", line_of(doc))
     raw, line = (raw, line) if raw.strip() else meta
     tag = raw.strip().replace("_", "-")
     if not tag:
         return
-    if bool(langcodes.tag_is_valid(tag)):
+    if standard_tag(tag) is not None:
         head.put("language", tag, line)
     else:
         report.warn("html.bad-language", f"language {raw!r} is not a BCP 47 tag (en, en-GB, sr-Cyrl); "

@@ -20,6 +20,7 @@ from exporter.diagnostics import Report
 from exporter.errors import SourceError, toml_position
 from exporter.limits import current, raise_hint
 from exporter.model import Correction, Identifiers, JsonValue, LeadImage, Metadata, Person, Role
+from exporter.readers._language import standard_tag
 from exporter.readers._text import without_illegal
 
 MAX_ALIASES = 100
@@ -331,12 +332,11 @@ class _Checker:
         return tuple(sorted(found, key=lambda c: _sort_key(c.date)))
 
     def language(self, key: str, value: object) -> str:
-        import langcodes
-
         tag = self.text(key, value)
-        if not langcodes.tag_is_valid(tag):
+        standard = standard_tag(tag)
+        if standard is None:
             raise self.fail(key, f"{tag!r} is not a valid BCP 47 language tag (e.g. en, en-GB, sr-Cyrl, sq)")
-        return str(langcodes.standardize_tag(tag))
+        return standard
 
     def identifiers(self, key: str, value: object) -> dict[str, str]:
         if not isinstance(value, dict):
