@@ -10,19 +10,19 @@ starting a fresh pool for the jobs still to do. On another executor the limit co
 
 from __future__ import annotations
 
-import multiprocessing
 import signal
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from contextlib import contextmanager
-from multiprocessing.context import BaseContext
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from exporter._worker import Outcome, Task, ignore_sigint, work
 from exporter.diagnostics import Diagnostic
+
+if TYPE_CHECKING:
+    from multiprocessing.context import BaseContext
 
 K = TypeVar("K")
 Finish = Callable[[K, Outcome], bool]
@@ -46,6 +46,9 @@ def run(items: Sequence[tuple[K, Task]], finish: Finish[K], *, jobs: int, timeou
         return _on_executor(items, finish, executor, limit=max(jobs, 1) * 2, timeout=timeout)
     if jobs <= 1 or len(items) <= 1:  # starting a pool costs more than one job (an editor saving one file)
         return _inline(items, finish, timeout)
+    import multiprocessing  # here, not at the top: `--jobs 1` and a single file never start a pool
+    from concurrent.futures import ProcessPoolExecutor
+
     # fork hands workers this process's imports and loaded theme at no cost; it is only safe while no other
     # thread (a progress bar's refresher) could hold a lock, so otherwise a fork server starts clean workers
     fork = threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
@@ -129,6 +132,8 @@ def _on_executor(items: Sequence[tuple[K, Task]], finish: Finish[K], executor: E
     `make_pool` (with its `board`) makes our own pool, terminated and made again when a job overruns or a
     worker dies; otherwise `executor` is the caller's and only its futures are cancelled.
     """
+    from concurrent.futures.process import BrokenProcessPool
+
     own = make_pool is not None
     pool = executor if executor is not None else make_pool() if make_pool else None
     assert pool is not None
