@@ -11,7 +11,6 @@ from __future__ import annotations
 import importlib
 import threading
 from dataclasses import dataclass
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Generic, TypeVar, cast
 
@@ -48,6 +47,8 @@ class Registry(Generic[T]):
             if self._plugins_loaded:
                 return
             self._plugins_loaded = True
+            from importlib.metadata import entry_points  # scanning installed packages: only when asked
+
             for ep in entry_points(group=self.group):
                 if ep.name not in self._entries:
                     dist = ep.dist.name if ep.dist else "?"
@@ -68,13 +69,19 @@ class Registry(Generic[T]):
         return tuple(sorted(self._entries))
 
     def entry(self, name: str) -> Entry:
-        """The entry for `name`; `UnknownFormatError` listing the known names otherwise."""
-        self._load_plugins()
-        try:
-            return self._entries[name]
-        except KeyError:
+        """The entry for `name`; `UnknownFormatError` listing the known names otherwise.
+
+        A built-in or registered name is found without scanning the installed packages' entry points (a
+        plugin cannot take a built-in's name): importing importlib.metadata and scanning costs ~10 ms.
+        """
+        found = self._entries.get(name)
+        if found is None:
+            self._load_plugins()
+            found = self._entries.get(name)
+        if found is None:
             known = ", ".join(self.names()) or "none"
-            raise UnknownFormatError(f"unknown {self.kind} {name!r} (known: {known})") from None
+            raise UnknownFormatError(f"unknown {self.kind} {name!r} (known: {known})")
+        return found
 
     def load(self, name: str) -> T:
         """Import and return the implementation; `FormatUnavailable` (with the reason) when it cannot load."""
