@@ -12,7 +12,7 @@ import pytest
 from exporter import _scheduler
 from exporter._worker import Outcome, Task
 
-NAP = {"long": 1.0, "queued": 0.8, "runaway": 30.0, "failing": 0.2, "slow": 0.6, "blocker": 2.0, "quick": 0.0}
+NAP = {"long": 1.0, "queued": 1.2, "runaway": 30.0, "failing": 0.2, "slow": 0.6, "blocker": 2.0, "quick": 0.0}
 """Seconds each kind of task sleeps, by the `source` prefix."""
 
 
@@ -57,8 +57,8 @@ def test_the_time_limit_counts_from_the_start_not_from_the_wait_in_the_queue(tmp
     kinds = ["long", "long", "queued", "queued", "runaway"]
     tasks = [(f"{kind}{i}", _task(kind, tmp_path / f"{i}")) for i, kind in enumerate(kinds)]
     started = time.monotonic()
-    results, left = _run(tasks, timeout=1.5)
-    # the queued jobs waited a second for a worker, then ran 0.8 s: 1.8 s after submission, inside the limit
+    results, left = _run(tasks, timeout=2.0)
+    # the queued jobs waited a second for a worker, then ran 1.2 s: 2.2 s after submission, inside the limit
     assert results == {"long0": "done", "long1": "done", "queued2": "done", "queued3": "done",
                        "runaway4": "timeout"}
     assert left == [] and time.monotonic() - started < 10  # the runaway's worker was ended, not waited for
@@ -68,8 +68,11 @@ def test_a_stopped_batch_never_runs_what_was_still_waiting(tmp_path: Path) -> No
     kinds = ["failing", "blocker", "slow", "quick", "quick", "quick"]
     tasks = [(f"{kind}{i}", _task(kind, tmp_path / f"{i}")) for i, kind in enumerate(kinds)]
     results, left = _run(tasks, timeout=None, stop_on_failure=True)
-    # the failing job's worker had already taken the slow one when the failure arrived; the quick job handed
-    # to a worker after the stop returns unrun, and the last two were never submitted
-    assert results == {"failing0": "failed", "blocker1": "done", "slow2": "done"}
-    assert sorted(left) == ["quick3", "quick4", "quick5"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["0", "1", "2"]
+    ran = {f"{kind}{i}" for i, kind in enumerate(kinds) if (tmp_path / f"{i}").exists()}
+    # the blocker was running when the failure arrived and finishes; the failing job's worker may have taken
+    # the next job before the stop reached it (then that job finishes too); whatever was still waiting,
+    # handed to a worker or not, is returned unrun, and the last jobs were never even submitted
+    assert results["failing0"] == "failed" and results["blocker1"] == "done"
+    assert set(results) == ran and not ran & set(left)
+    assert set(results) | set(left) == {key for key, _ in tasks}
+    assert {"quick4", "quick5"} <= set(left) and len(ran) <= 3
