@@ -29,8 +29,13 @@ Finish = Callable[[K, Outcome], bool]
 """Called in the parent for every finished task; returning False stops the batch (`--fail-fast`)."""
 
 
-class _TimedOut(Exception):
-    """Raised by the in-process alarm when a job runs past its limit."""
+class _TimedOut(BaseException):
+    """Raised by the in-process alarm when a job runs past its limit.
+
+    A `BaseException`, like `KeyboardInterrupt`: the renderers turn any `Exception` from their engines into a
+    job failure, and the PDF engine lays a failed document out again, so an `Exception` raised inside a
+    runaway layout would be caught there and the layout would go on without a limit.
+    """
 
 
 def failure(task: Task, message: str, code: str = "job.failed") -> Outcome:

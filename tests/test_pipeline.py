@@ -171,6 +171,27 @@ def test_a_runaway_job_is_ended_and_the_batch_goes_on(sources: Path, tmp_path: P
     assert report.count("done") == 7
 
 
+def test_a_runaway_pdf_layout_in_process_is_ended_not_laid_out_again(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--jobs 1` ends a job with an alarm inside the engine; the PDF engine's retry of a failed layout (and
+    the renderers' engine-crash handling) must let it through."""
+    import weasyprint
+
+    attempts: list[float] = []
+
+    def runaway(self: object, *args: object, **kwargs: object) -> bytes:
+        attempts.append(time.monotonic())
+        time.sleep(30)
+        return b""
+
+    monkeypatch.setattr(weasyprint.HTML, "write_pdf", runaway)
+    started = time.monotonic()
+    report = pipeline.export([ROOT / "sources" / "world" / "nato-kosovo.txt"], "pdf", tmp_path / "out", jobs=1,
+                             timeout=0.5)
+    assert time.monotonic() - started < 10 and len(attempts) == 1
+    assert [d.code for r in report.failed for d in r.diagnostics] == ["job.timeout"]
+
+
 def test_watch_runs_the_incremental_export(sources: Path, tmp_path: Path) -> None:
     seen: list[pipeline.BatchReport] = []
 
