@@ -18,7 +18,7 @@ from pathlib import Path
 _IN_FLIGHT: set[Path] = set()
 """Paths being written: if an interrupt strikes mid-write, `sweep_interrupted` removes their temporaries."""
 
-_EXCLUSIVE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | getattr(os, "O_BINARY", 0)
+_EXCLUSIVE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 
 
 def write_atomically(path: Path, data: bytes) -> None:
