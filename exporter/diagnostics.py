@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
+from exporter.errors import place
+
 Level = Literal["error", "warning", "info"]
 
 
@@ -27,9 +29,7 @@ class Diagnostic:
     """1-based column; 0 when unknown."""
 
     def __str__(self) -> str:
-        where = ":".join([self.path or "<input>", *([str(self.line)] if self.line else []),
-                          *([str(self.column)] if self.line and self.column else [])])
-        return f"{where}: {self.level}: {self.message} [{self.code}]"
+        return f"{place(self.path or '<input>', self.line, self.column)}: {self.level}: {self.message} [{self.code}]"
 
 
 @dataclass(slots=True)

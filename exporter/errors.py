@@ -16,6 +16,12 @@ from __future__ import annotations
 import re
 
 
+def place(path: str, line: int = 0, column: int = 0) -> str:
+    """`path:line:column` as editors and compilers print it (line and column 1-based; a 0 is left out, and
+    a column without its line means nothing)."""
+    return ":".join([path, *([str(line)] if line else []), *([str(column)] if line and column else [])])
+
+
 class ExporterError(Exception):
     """Base of every error exporter raises on purpose."""
 
@@ -42,12 +48,7 @@ class SourceError(ExporterError):
         self.column = column
 
     def location(self) -> str:
-        parts = [self.path or "<input>"]
-        if self.line:
-            parts.append(str(self.line))
-            if self.column:
-                parts.append(str(self.column))
-        return ":".join(parts)
+        return place(self.path or "<input>", self.line, self.column)
 
 
 class ThemeError(ExporterError):
@@ -64,9 +65,7 @@ class ThemeError(ExporterError):
     def location(self) -> str:
         if self.path and self.key:
             return f"{self.path}: [{self.key}]"
-        if self.path and self.line:
-            return ":".join([self.path, str(self.line), *([str(self.column)] if self.column else [])])
-        return self.path
+        return place(self.path, self.line, self.column) if self.path else ""
 
 
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)")
