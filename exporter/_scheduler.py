@@ -44,6 +44,10 @@ def failure(task: Task, message: str, code: str = "job.failed") -> Outcome:
         Diagnostic(level="error", code=code, message=message, path=task.source),), seconds=0.0)
 
 
+def _timed_out(task: Task, timeout: float | None) -> Outcome:
+    return failure(task, f"timed out after {timeout or 0:g} s (raise --timeout for very long layouts)", "job.timeout")
+
+
 def run(items: Sequence[tuple[K, Task]], finish: Finish[K], *, jobs: int, timeout: float | None,
         executor: Executor | None = None) -> list[K]:
     """Run every task and hand each outcome to `finish`; returns the keys never finished (stopped or cancelled)."""
@@ -104,8 +108,7 @@ def _inline(items: Sequence[tuple[K, Task]], finish: Finish[K], timeout: float |
             with _alarm(timeout):
                 outcome = work(task)
         except _TimedOut:
-            outcome = failure(task, f"timed out after {timeout:g} s (raise --timeout for very long layouts)",
-                              "job.timeout")
+            outcome = _timed_out(task, timeout)
         if not finish(key, outcome):
             return [k for k, _ in items[index + 1:]]
     return []
@@ -212,8 +215,7 @@ def _on_executor(items: Sequence[tuple[K, Task]], finish: Finish[K], executor: E
             for future in overdue:
                 key, task, _, _ = land(future)
                 future.cancel()
-                if not finish(key, failure(task, f"timed out after {timeout:g} s (raise --timeout for very "
-                                                 "long layouts)", "job.timeout")):
+                if not finish(key, _timed_out(task, timeout)):
                     stop()
             broken = own and (overdue or any(isinstance(_exception(f), BrokenProcessPool) for f in done))
             if broken and make_pool is not None:

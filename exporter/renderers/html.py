@@ -247,8 +247,7 @@ class HtmlRenderer:
             if self.css == "link" and self.fonts == "copy":
                 prefix = "fonts/"
             css = theme.font_face_css(quote(prefix, safe=_URL_SAFE)) + "\n\n" + css
-            files.update(self.shared_companions(theme) if self.fonts == "shared" else
-                         {f"{place}/{face.path.name}": _font_file(face.path) for face in theme.font_faces})
+            files.update({f"{place}/{face.path.name}": _font_file(face.path) for face in theme.font_faces})
         stylesheet_url = ""
         if self.css == "link":
             files[f"{folder}/style.css"] = css.encode("utf-8")
