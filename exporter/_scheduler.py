@@ -18,6 +18,7 @@ from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from exporter import _collector
 from exporter._worker import Outcome, Task, ignore_sigint, work
 from exporter.diagnostics import Diagnostic
 
@@ -85,9 +86,11 @@ _SHARED: tuple[Any, Any] | None = None
 
 
 def _join_board(starts: Any, stop: Any) -> None:
-    """Pool initializer: keep the board, and leave Ctrl-C to the parent, which stops the batch and tidies up."""
+    """Pool initializer: keep the board, leave Ctrl-C to the parent (which stops the batch and tidies up), and
+    tune the collector of this process, which lives for the batch."""
     global _SHARED
     ignore_sigint()
+    _collector.own()
     _SHARED = (starts, stop)
 
 
@@ -98,19 +101,24 @@ def _work_in_slot(slot: int, task: Task) -> Outcome | None:
     if stop.value:
         return None
     starts[slot] = time.monotonic()
-    return work(task)
+    try:
+        return work(task)
+    finally:
+        _collector.settle()
 
 
 def _inline(items: Sequence[tuple[K, Task]], finish: Finish[K], timeout: float | None) -> list[K]:
     """`--jobs 1`: no pool, no pickling, no start-up; the limit is a SIGALRM on the main thread."""
-    for index, (key, task) in enumerate(items):
-        try:
-            with _alarm(timeout):
-                outcome = work(task)
-        except _TimedOut:
-            outcome = _timed_out(task, timeout)
-        if not finish(key, outcome):
-            return [k for k, _ in items[index + 1:]]
+    with _collector.owned():
+        for index, (key, task) in enumerate(items):
+            try:
+                with _alarm(timeout):
+                    outcome = work(task)
+            except _TimedOut:
+                outcome = _timed_out(task, timeout)
+            _collector.settle()
+            if not finish(key, outcome):
+                return [k for k, _ in items[index + 1:]]
     return []
 
 
