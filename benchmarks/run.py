@@ -95,26 +95,46 @@ def run_pandoc(pandoc: str, sources: list[Path], format: str, jobs: int, out: Pa
     return len(sources) / (time.perf_counter() - started)
 
 
-def measure(corpus: Path, work: Path, formats: str, count: int, pandoc: str | None) -> dict[str, object]:
-    """Every number of one table: throughput at 1 and 2 jobs, memory, rebuilds, Pandoc and the WeasyPrint floor."""
+def measure(corpus: Path, work: Path, formats: str, count: int, pandoc: str | None, *,
+            repeat: int = 3) -> dict[str, object]:
+    """Every number of one table: throughput at 1 and 2 jobs, memory, rebuilds, Pandoc and the WeasyPrint floor.
+
+    Throughputs are medians of `repeat` runs, ours and Pandoc's taken in turn, so a slow spell on a shared
+    machine lands on both sides of a ratio rather than on one run of one of them.
+    """
     row: dict[str, object] = {}
-    for jobs in (1, 2):
-        out = work / f"out-{formats.replace(',', '-')}-{jobs}"
-        shutil.rmtree(out, ignore_errors=True)
-        result = run_child(corpus, out, formats, jobs)
-        if result["failed"]:
-            print(f"warning: {result['failed']} failed jobs: {result['errors']}", file=sys.stderr)
-        row[f"rate{jobs}"] = count / float(str(result["seconds"]))
-        row[f"rss{jobs}"] = max(map(int, result["rss"])) if result["rss"] else 0  # type: ignore[call-overload]
-        if jobs == 1:
-            per_job: dict[str, list[float]] = result["per_job"]  # type: ignore[assignment]
-            floor: list[float] = result["weasyprint"]  # type: ignore[assignment]
-            if "pdf" in per_job and floor:
-                row["pdf_ours"] = statistics.median(per_job["pdf"])
-                row["pdf_floor"] = statistics.median(floor)
+    rates: dict[str, list[float]] = {}
+    ours_pdf: list[float] = []
+    floor: list[float] = []
+    out = work / "out"
+    sources = sorted(corpus.glob("*.md"))
+    for _ in range(repeat):
+        for jobs in (1, 2):
+            out = work / f"out-{formats.replace(',', '-')}-{jobs}"
+            shutil.rmtree(out, ignore_errors=True)
+            result = run_child(corpus, out, formats, jobs)
+            if result["failed"]:
+                print(f"warning: {result['failed']} failed jobs: {result['errors']}", file=sys.stderr)
+            rates.setdefault(f"rate{jobs}", []).append(count / float(str(result["seconds"])))
+            rss = max(map(int, result["rss"])) if result["rss"] else 0  # type: ignore[call-overload]
+            row[f"rss{jobs}"] = max(rss, int(str(row.get(f"rss{jobs}", 0))))
+            if jobs == 1:
+                per_job: dict[str, list[float]] = result["per_job"]  # type: ignore[assignment]
+                ours_pdf.extend(per_job.get("pdf", []))
+                floor.extend(result["weasyprint"])  # type: ignore[arg-type]
+            if pandoc:
+                started = time.perf_counter()
+                for format in formats.split(","):
+                    run_pandoc(pandoc, sources, format, jobs, work / f"pandoc-{format}-{jobs}")
+                rates.setdefault(f"pandoc{jobs}", []).append(count / (time.perf_counter() - started))
+    row.update({name: statistics.median(values) for name, values in rates.items()})
+    row["runs"] = repeat
+    if ours_pdf and floor:
+        row["pdf_ours"] = statistics.median(ours_pdf)
+        row["pdf_floor"] = statistics.median(floor)
     noop = run_child(corpus, out, formats, 2)
     row["noop"] = float(str(noop["seconds"]))
-    victim = sorted(corpus.glob("*.md"))[count // 2]
+    victim = sources[count // 2]
     original = victim.read_bytes()
     victim.write_bytes(original + b"\nOne more paragraph for the rebuild benchmark.\n")
     try:
@@ -122,13 +142,6 @@ def measure(corpus: Path, work: Path, formats: str, count: int, pandoc: str | No
     finally:
         victim.write_bytes(original)
     row["one"] = float(str(one["seconds"]))
-    if pandoc:
-        sources = sorted(corpus.glob("*.md"))
-        for jobs in (1, 2):
-            started = time.perf_counter()
-            for format in formats.split(","):
-                run_pandoc(pandoc, sources, format, jobs, work / f"pandoc-{format}-{jobs}")
-            row[f"pandoc{jobs}"] = count / (time.perf_counter() - started)
     return row
 
 
@@ -177,7 +190,8 @@ def print_tables(rows: dict[str, dict[str, object]], count: int) -> None:
 
     console = Console(width=110)
     for name, row in rows.items():
-        table = Table("measure", "exporter", "Pandoc", "ratio", title=f"{name} — {count} articles")
+        table = Table("measure", "exporter", "Pandoc", "ratio",
+                      title=f"{name} — {count} articles (medians of {row['runs']} runs)")
 
         def ratio(ours: float, theirs: object) -> str:
             return f"{ours / float(str(theirs)):.2f}×" if theirs else "–"
@@ -206,6 +220,8 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=100, help="articles in the corpus (default 100)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--formats", default=",".join(FORMATS), help="formats to measure one by one")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per throughput, ours and Pandoc's in turn; "
+                        "the tables show medians (default 3)")
     parser.add_argument("--no-all", action="store_true", help="skip the all-formats-together table")
     parser.add_argument("--no-pandoc", action="store_true", help="skip the Pandoc comparison")
     parser.add_argument("--no-startup", action="store_true", help="skip the start-up table")
@@ -228,7 +244,7 @@ def main() -> None:
         for formats in sets:
             print(f"measuring {formats} …", file=sys.stderr)
             rows["all four" if formats == ",".join(FORMATS) else formats] = measure(corpus, work, formats,
-                                                                                 args.count, pandoc)
+                                                                                 args.count, pandoc, repeat=args.repeat)
         print_tables(rows, args.count)
         if not args.no_startup:
             print_startup(startup(corpus, work))
