@@ -102,22 +102,20 @@ def measure(corpus: Path, work: Path, formats: str, count: int, pandoc: str | No
     Throughputs are medians of `repeat` runs, ours and Pandoc's taken in turn, so a slow spell on a shared
     machine lands on both sides of a ratio rather than on one run of one of them.
     """
-    row: dict[str, object] = {}
-    rates: dict[str, list[float]] = {}
+    samples: dict[str, list[float]] = {}
+    peak_rss = {1: 0, 2: 0}
     ours_pdf: list[float] = []
     floor: list[float] = []
-    out = work / "out"
+    outs = {jobs: work / f"out-{formats.replace(',', '-')}-{jobs}" for jobs in (1, 2)}
     sources = sorted(corpus.glob("*.md"))
     for _ in range(repeat):
-        for jobs in (1, 2):
-            out = work / f"out-{formats.replace(',', '-')}-{jobs}"
+        for jobs, out in outs.items():
             shutil.rmtree(out, ignore_errors=True)
             result = run_child(corpus, out, formats, jobs)
             if result["failed"]:
                 print(f"warning: {result['failed']} failed jobs: {result['errors']}", file=sys.stderr)
-            rates.setdefault(f"rate{jobs}", []).append(count / float(str(result["seconds"])))
-            rss = max(map(int, result["rss"])) if result["rss"] else 0  # type: ignore[call-overload]
-            row[f"rss{jobs}"] = max(rss, int(str(row.get(f"rss{jobs}", 0))))
+            samples.setdefault(f"rate{jobs}", []).append(count / float(str(result["seconds"])))
+            peak_rss[jobs] = max([peak_rss[jobs], *map(int, result["rss"])])  # type: ignore[call-overload]
             if jobs == 1:
                 per_job: dict[str, list[float]] = result["per_job"]  # type: ignore[assignment]
                 ours_pdf.extend(per_job.get("pdf", []))
@@ -126,19 +124,19 @@ def measure(corpus: Path, work: Path, formats: str, count: int, pandoc: str | No
                 started = time.perf_counter()
                 for format in formats.split(","):
                     run_pandoc(pandoc, sources, format, jobs, work / f"pandoc-{format}-{jobs}")
-                rates.setdefault(f"pandoc{jobs}", []).append(count / (time.perf_counter() - started))
-    row.update({name: statistics.median(values) for name, values in rates.items()})
-    row["runs"] = repeat
+                samples.setdefault(f"pandoc{jobs}", []).append(count / (time.perf_counter() - started))
+    row: dict[str, object] = {name: statistics.median(values) for name, values in samples.items()}
+    row.update(runs=repeat, rss1=peak_rss[1], rss2=peak_rss[2])
     if ours_pdf and floor:
         row["pdf_ours"] = statistics.median(ours_pdf)
         row["pdf_floor"] = statistics.median(floor)
-    noop = run_child(corpus, out, formats, 2)
+    noop = run_child(corpus, outs[2], formats, 2)
     row["noop"] = float(str(noop["seconds"]))
     victim = sources[count // 2]
     original = victim.read_bytes()
     victim.write_bytes(original + b"\nOne more paragraph for the rebuild benchmark.\n")
     try:
-        one = run_child(corpus, out, formats, 2)
+        one = run_child(corpus, outs[2], formats, 2)
     finally:
         victim.write_bytes(original)
     row["one"] = float(str(one["seconds"]))
@@ -220,8 +218,8 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=100, help="articles in the corpus (default 100)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--formats", default=",".join(FORMATS), help="formats to measure one by one")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per throughput, ours and Pandoc's in turn; "
-                        "the tables show medians (default 3)")
+    parser.add_argument("--repeat", type=lambda text: max(1, int(text)), default=3,
+                        help="runs per throughput, ours and Pandoc's in turn; the tables show medians (default 3)")
     parser.add_argument("--no-all", action="store_true", help="skip the all-formats-together table")
     parser.add_argument("--no-pandoc", action="store_true", help="skip the Pandoc comparison")
     parser.add_argument("--no-startup", action="store_true", help="skip the start-up table")

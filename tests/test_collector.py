@@ -91,5 +91,5 @@ def test_pool_workers_run_with_the_tuned_collector(tmp_path: Path) -> None:
     result = json.loads(done.stdout)
     assert len(result["workers"]) == 6
     assert all(tuple(threshold) == _collector.THRESHOLDS for threshold, _ in result["workers"])
-    assert any(frozen > 0 for _, frozen in result["workers"])  # each worker froze after its first job
+    assert any(frozen > 0 for _, frozen in result["workers"])  # jobs after a worker's first one run frozen
     assert result["parent"][1] == 0  # the parent, which only writes, is not tuned
