@@ -59,16 +59,26 @@ def run(items: Sequence[tuple[K, Task]], finish: Finish[K], *, jobs: int, timeou
     import multiprocessing  # here, not at the top: `--jobs 1` and a single file never start a pool
     from concurrent.futures import ProcessPoolExecutor
 
-    # fork hands workers this process's imports and loaded theme at no cost; it is only safe while no other
-    # thread (a progress bar's refresher) could hold a lock, so otherwise a fork server starts clean workers
-    fork = threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
-    context: BaseContext = multiprocessing.get_context("fork" if fork else "forkserver")
-    if not fork:
-        multiprocessing.set_forkserver_preload(["exporter._worker"])
-    board = _Board(context, jobs * 2)
+    board = _Board(multiprocessing.get_context(), jobs * 2)
     return _on_executor(items, finish, None, limit=jobs * 2, timeout=timeout, board=board,
-                        make_pool=lambda: ProcessPoolExecutor(jobs, mp_context=context, initializer=_join_board,
+                        make_pool=lambda: ProcessPoolExecutor(jobs, mp_context=_context(), initializer=_join_board,
                                                               initargs=(board.starts, board.stop)))
+
+
+def _context() -> BaseContext:
+    """How a new pool starts its workers, decided when it starts (a pool made again after a runaway job finds
+    the batch's writer thread running).
+
+    fork hands workers this process's imports and loaded theme at no cost; it is only safe while no other
+    thread (a progress bar's refresher, the batch's writer) could hold a lock, so otherwise a fork server
+    starts clean workers.
+    """
+    import multiprocessing
+
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    multiprocessing.set_forkserver_preload(["exporter._worker"])
+    return multiprocessing.get_context("forkserver")
 
 
 class _Board:

@@ -22,6 +22,7 @@ from urllib.parse import urljoin
 
 from exporter import __version__, _scheduler, loader, renderers, shared_cache
 from exporter._worker import Outcome, Task, link_candidates, local_files
+from exporter._writer import Writer
 from exporter.atomic import sweep_interrupted, write_atomically
 from exporter.diagnostics import Diagnostic, Report
 from exporter.errors import ExporterError, OptionError, RenderError
@@ -311,21 +312,35 @@ def export(sources: Sequence[str | Path], formats: str | Iterable[str], out_dir:
     this_run: dict[Path, bytes] = {}  # companion path → the bytes this run last put there (the most recent few)
     last_save = time.monotonic()
 
-    def finish(job: Job, outcome: Outcome) -> bool:
+    writer: Writer[tuple[Job, Outcome], JobResult] = Writer()
+
+    def store(job: Job, outcome: Outcome) -> JobResult:
+        """On the writer thread: the job's files, then its manifest entry, and now and then the manifest."""
         nonlocal last_save
         result = _store(job, outcome, out, manifest=manifest, hasher=hasher, key=keys[id(job)], this_run=this_run,
                         shared=shared_files.get(id(job), {}))
-        report.results.append(result)
-        if outcome.feed is not None and result.status == "done":
-            feed_items[id(job)] = outcome.feed
-        if outcome.pid:
-            report.worker_rss[outcome.pid] = max(report.worker_rss.get(outcome.pid, 0), outcome.peak_rss)
-        if progress:
-            progress(result, len(planned))
         if incremental and time.monotonic() - last_save > MANIFEST_EVERY:
             manifest.save()
             last_save = time.monotonic()
-        return not (fail_fast and result.status == "failed")
+        return result
+
+    def landed(written: list[tuple[tuple[Job, Outcome], JobResult]]) -> bool:
+        """Report what the writer finished; False when `--fail-fast` should stop the batch."""
+        going = True
+        for (job, outcome), result in written:
+            report.results.append(result)
+            if outcome.feed is not None and result.status == "done":
+                feed_items[id(job)] = outcome.feed
+            if outcome.pid:
+                report.worker_rss[outcome.pid] = max(report.worker_rss.get(outcome.pid, 0), outcome.peak_rss)
+            if progress:
+                progress(result, len(planned))
+            going = going and not (fail_fast and result.status == "failed")
+        return going
+
+    def finish(job: Job, outcome: Outcome) -> bool:
+        writer.submit((job, outcome), lambda: store(job, outcome))
+        return landed(writer.landed()) and not (fail_fast and outcome.data is None)
 
     if fail_fast and report.failed:  # a source that cannot even be read stops the batch before any render
         report.results.extend(JobResult(job=job, status="cancelled") for job, _, _ in todo)
@@ -335,11 +350,16 @@ def export(sources: Sequence[str | Path], formats: str | Iterable[str], out_dir:
         left = set(map(id, _scheduler.run(items, finish, jobs=jobs, timeout=timeout, executor=executor)))
     except KeyboardInterrupt:
         report.interrupted = True
+        landed(writer.drain())  # before the sweep: the writer's temporaries are its own until it renames them
         sweep_interrupted()
         left = {id(job) for job, _ in items} - {id(r.job) for r in report.results}
     finally:
-        if incremental:
-            manifest.save()
+        try:
+            landed(writer.drain())
+        finally:
+            writer.close()
+            if incremental:
+                manifest.save()
     report.results.extend(JobResult(job=job, status="cancelled") for job, _ in items if id(job) in left)
     order = {id(job): index for index, job in enumerate(planned)}
     report.results.sort(key=lambda r: order.get(id(r.job), -1))
