@@ -11,6 +11,7 @@ one (each is atomic, see `exporter.atomic`), so finished outputs and the manifes
 
 from __future__ import annotations
 
+import signal
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -23,11 +24,17 @@ AHEAD = 8
 """Jobs that may wait unwritten before the parent waits for the oldest: bounds the outcomes held in memory."""
 
 
+def _leave_signals_to_main() -> None:
+    """Block Ctrl-C and SIGTERM in the writer thread, so the kernel hands them to a thread that can wake the
+    main thread's waits (Python runs signal handlers on the main thread only)."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+
+
 class Writer(Generic[K, R]):
     """Runs `store` calls one at a time on its own thread; hands back (key, result) in submission order."""
 
     def __init__(self) -> None:
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="exporter-writer")
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="exporter-writer", initializer=_leave_signals_to_main)
         self._pending: deque[tuple[K, Future[R]]] = deque()
 
     def submit(self, key: K, store: Callable[[], R]) -> None:

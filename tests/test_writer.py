@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import _thread
+import signal
 import threading
 import time
 from pathlib import Path
@@ -72,3 +73,14 @@ def test_ctrl_c_while_draining_still_finishes_every_queued_write(tmp_path: Path)
     assert drained == [("a", "a.html"), ("b", "b.html")]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.html", "b.html"]
     assert (tmp_path / "b.html").read_bytes() == b"done"
+
+
+def test_the_writer_thread_leaves_ctrl_c_and_sigterm_to_the_main_thread() -> None:
+    writer: _writer.Writer[str, set[signal.Signals]] = _writer.Writer()
+    try:
+        writer.submit("mask", lambda: signal.pthread_sigmask(signal.SIG_BLOCK, []))
+        [(_, blocked)] = writer.drain()
+    finally:
+        writer.close()
+    assert {signal.SIGINT, signal.SIGTERM} <= blocked
+    assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, [])  # the main thread still gets it
