@@ -366,6 +366,8 @@ def export(sources: Sequence[str | Path], formats: str | Iterable[str], out_dir:
     if not report.interrupted:
         with applied(limits):  # unchanged pages are read again for the feeds, under the same limits
             _write_feeds(report, loaded, out, site_url, built=feed_items, keys=job_keys)
+        if cache_dir and report.count("done"):
+            shared_cache.prune(Path(cache_dir))
     report.seconds = time.perf_counter() - started
     return report
 

@@ -10,7 +10,9 @@ else first instead of computing it too.
 
 The folder is bookkeeping like the manifest: everything in it can be deleted at any time, a damaged or
 unreadable entry is computed again, and without a folder (a single render through the API, a cluster
-worker that cannot see the output folder) every call simply computes.
+worker that cannot see the output folder) every call simply computes. Reading an entry marks it used
+(its modification time); a batch ends with `prune`, which keeps the most recently used entries within
+`KEEP_BYTES`, so subsets of fonts a theme no longer ships do not pile up run after run.
 
 The folder travels in a context variable (`using`, `folder`), as the limits do, so renderers keep their
 simple protocol.
@@ -21,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import hashlib
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
@@ -30,6 +33,10 @@ from exporter.atomic import write_atomically
 FOLDER = ".exporter-cache"
 """The cache's folder name inside an output folder."""
 
+KEEP_BYTES = 64 * 1024 * 1024
+"""What `prune` leaves in the folder: the most recently used entries up to this size (a theme's four faces
+for a few script mixes take a few megabytes)."""
+_LOCK = ".lock"
 _DIGEST = 32
 """Each entry starts with the SHA-256 of the rest: a damaged entry is computed again, never used."""
 _FOLDER: contextvars.ContextVar[Path | None] = contextvars.ContextVar("exporter_shared_cache", default=None)
@@ -60,12 +67,58 @@ def read(kind: str, name: str) -> bytes | None:
     base = folder()
     if base is None:
         return None
+    path = base / kind / name
     try:
-        stored = (base / kind / name).read_bytes()
+        stored = path.read_bytes()
     except OSError:
         return None
     digest, data = stored[:_DIGEST], stored[_DIGEST:]
-    return data if len(digest) == _DIGEST and hashlib.sha256(data).digest() == digest else None
+    if len(digest) != _DIGEST or hashlib.sha256(data).digest() != digest:
+        return None
+    with contextlib.suppress(OSError):  # last used now, for `prune` (a read-only folder just keeps its times)
+        os.utime(path)
+    return data
+
+
+def prune(base: Path, keep: int | None = None) -> list[Path]:
+    """Delete the least recently used entries beyond `keep` bytes, and lock files nobody holds whose entry is
+    gone; returns the entries deleted. Run when no worker uses the folder (the end of a batch)."""
+    entries: list[tuple[int, int, Path]] = []
+    with contextlib.suppress(OSError):
+        for kind in base.iterdir():
+            if kind.is_dir() and not kind.is_symlink():
+                for path in kind.iterdir():
+                    if path.name.endswith(_LOCK) or path.name.startswith("."):
+                        continue
+                    with contextlib.suppress(OSError):
+                        info = path.lstat()
+                        entries.append((info.st_mtime_ns, info.st_size, path))
+    entries.sort(key=lambda entry: (-entry[0], str(entry[2])))  # most recently used first
+    keep = KEEP_BYTES if keep is None else keep
+    removed: list[Path] = []
+    total = 0
+    for _, size, path in entries:
+        total += size
+        if total > keep:
+            with contextlib.suppress(OSError):
+                path.unlink()
+                removed.append(path)
+    with contextlib.suppress(OSError):
+        for lock in base.glob(f"*/*{_LOCK}"):
+            if not lock.with_name(lock.name[:-len(_LOCK)]).exists():
+                _remove_unheld(lock)
+    return removed
+
+
+def _remove_unheld(lock: Path) -> None:
+    """Delete a lock file unless a process holds its lock (it may be about to write the entry)."""
+    handle = _lock_file(lock)
+    if handle is None:
+        return
+    with handle:
+        if _acquire(handle, wait=False):
+            with contextlib.suppress(OSError):
+                lock.unlink()
 
 
 def get_or_compute(kind: str, name: str, compute: Callable[[], bytes | None], *,
@@ -80,7 +133,7 @@ def get_or_compute(kind: str, name: str, compute: Callable[[], bytes | None], *,
     found = read(kind, name)
     if found is not None or base is None:
         return (found if found is not None else compute()), True
-    lock = _lock_file(base / kind / f"{name}.lock")
+    lock = _lock_file(base / kind / f"{name}{_LOCK}")
     if lock is None:  # cannot lock (read-only folder, no fcntl): compute without sharing
         return compute(), True
     with lock:

@@ -384,6 +384,26 @@ def test_font_subsets_are_shared_through_the_output_folder(sources: Path, tmp_pa
     assert {p.name: p.read_bytes() for p in fresh.glob("*.epub")} == first
 
 
+def test_a_batch_prunes_subsets_no_longer_used(sources: Path, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A face the theme dropped long ago leaves its subset behind; the batch keeps only what it uses."""
+    from exporter.renderers import _epub_fonts
+
+    out = tmp_path / "out"
+    _epub_fonts._MADE.clear()
+    assert _export(sources, out, "epub").ok()
+    fonts = out / shared_cache.FOLDER / "fonts"
+    used = {p.name: p.stat().st_size for p in fonts.iterdir() if not p.name.endswith(".lock")}
+    stale = fonts / ("0" * 40)
+    stale.write_bytes(bytes(4096))
+    os.utime(stale, (1_600_000_000, 1_600_000_000))
+    monkeypatch.setattr(shared_cache, "KEEP_BYTES", sum(used.values()))
+    _epub_fonts._MADE.clear()  # a new process: the subsets are read from the folder, which marks them used
+    assert _export(sources, out, "epub", force=True).ok()
+    assert {p.name for p in fonts.iterdir() if not p.name.endswith(".lock")} == set(used)
+    _epub_fonts._MADE.clear()
+
+
 def test_a_changed_source_date_epoch_rebuilds_and_reaches_every_worker(sources: Path, tmp_path: Path,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     import zipfile

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import fcntl
+import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -77,3 +79,39 @@ def test_a_read_only_folder_means_no_sharing_not_an_error(tmp_path: Path) -> Non
     with shared_cache.using(blocked):
         assert shared_cache.get_or_compute("fonts", "e", compute, wait=False) == (b"x", True)
     assert len(calls) == 1
+
+
+def _entry(folder: Path, name: str, size: int, age: int) -> Path:
+    """An entry made through the cache, then dated `age` seconds into the past."""
+    with shared_cache.using(folder):
+        shared_cache.get_or_compute("fonts", name, lambda: bytes(size), wait=False)
+    path = folder / "fonts" / name
+    stamp = time.time() - age
+    os.utime(path, (stamp, stamp))
+    return path
+
+
+def test_prune_keeps_the_most_recently_used_entries_within_the_limit(tmp_path: Path) -> None:
+    oldest = _entry(tmp_path, "oldest", 1000, age=3000)
+    old = _entry(tmp_path, "old", 1000, age=2000)
+    recent = _entry(tmp_path, "recent", 1000, age=1000)
+    with shared_cache.using(tmp_path):
+        assert shared_cache.read("fonts", "oldest") == bytes(1000)  # reading it makes it the most recent
+    removed = shared_cache.prune(tmp_path, keep=2 * (1000 + 32))
+    assert removed == [old]
+    assert oldest.exists() and recent.exists() and not old.exists()
+    assert sorted(p.name for p in (tmp_path / "fonts").iterdir()) == ["oldest", "oldest.lock", "recent",
+                                                                      "recent.lock"]
+
+
+def test_prune_leaves_a_lock_someone_holds(tmp_path: Path) -> None:
+    (tmp_path / "fonts").mkdir()
+    with (tmp_path / "fonts" / "busy.lock").open("a+b") as other:
+        fcntl.flock(other.fileno(), fcntl.LOCK_EX)  # a worker is computing "busy" right now
+        (tmp_path / "fonts" / "gone.lock").touch()  # a worker that failed and left no entry
+        assert shared_cache.prune(tmp_path) == []
+    assert sorted(p.name for p in (tmp_path / "fonts").iterdir()) == ["busy.lock"]
+
+
+def test_prune_without_a_folder_does_nothing(tmp_path: Path) -> None:
+    assert shared_cache.prune(tmp_path / "missing") == []
