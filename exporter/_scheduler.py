@@ -5,11 +5,15 @@ waiting for the parent's round trip, and Ctrl-C or `--fail-fast` never face a qu
 submitted jobs. Our own pool's workers share a small board with the parent: when each task really started
 (the per-job time limit counts from there, not from submission) and a stop flag (a task still waiting when
 the batch stops is not run). A runaway job on our own pool is ended by terminating the pool's processes and
-starting a fresh pool for the jobs still to do. On another executor the limit counts from submission.
+starting a fresh pool for the jobs still to do. Another executor does not say when a task starts, so there
+a task's clock starts once fewer than `jobs` tasks submitted before it are still unfinished (the executor
+has `jobs` slots and takes tasks in submission order, as a process pool and Dask do); an overdue task there
+is reported and dropped, but only the executor can stop it.
 """
 
 from __future__ import annotations
 
+import itertools
 import signal
 import threading
 import time
@@ -53,7 +57,7 @@ def run(items: Sequence[tuple[K, Task]], finish: Finish[K], *, jobs: int, timeou
         executor: Executor | None = None) -> list[K]:
     """Run every task and hand each outcome to `finish`; returns the keys never finished (stopped or cancelled)."""
     if executor is not None:
-        return _on_executor(items, finish, executor, limit=max(jobs, 1) * 2, timeout=timeout)
+        return _on_executor(items, finish, executor, limit=max(jobs, 1) * 2, timeout=timeout, slots=max(jobs, 1))
     if jobs <= 1 or len(items) <= 1:  # starting a pool costs more than one job (an editor saving one file)
         return _inline(items, finish, timeout)
     import multiprocessing  # here, not at the top: `--jobs 1` and a single file never start a pool
@@ -152,11 +156,12 @@ def _alarm(seconds: float | None) -> Iterator[None]:
 
 def _on_executor(items: Sequence[tuple[K, Task]], finish: Finish[K], executor: Executor | None, *, limit: int,
                  timeout: float | None, board: _Board | None = None,
-                 make_pool: Callable[[], Executor] | None = None) -> list[K]:
+                 make_pool: Callable[[], Executor] | None = None, slots: int = 1) -> list[K]:
     """Keep `limit` tasks in flight, enforce the time limit, and always leave no stray worker behind.
 
     `make_pool` (with its `board`) makes our own pool, terminated and made again when a job overruns or a
-    worker dies; otherwise `executor` is the caller's and only its futures are cancelled.
+    worker dies; otherwise `executor` is the caller's, with `slots` tasks running at once, and only its
+    futures are cancelled.
     """
     from concurrent.futures.process import BrokenProcessPool
 
@@ -166,6 +171,7 @@ def _on_executor(items: Sequence[tuple[K, Task]], finish: Finish[K], executor: E
     queue = list(items)
     queue.reverse()  # pop() from the end keeps the caller's order (biggest first)
     flight: dict[Future[Outcome | None], tuple[K, Task, float, int]] = {}  # → key, task, submitted, slot
+    clocks: dict[Future[Outcome | None], float] = {}  # another executor's: when a task is deemed started
     free = list(range(limit))
     unrun: list[K] = []
     stopped = False
@@ -182,12 +188,20 @@ def _on_executor(items: Sequence[tuple[K, Task]], finish: Finish[K], executor: E
                 future = pool.submit(work, task)
             flight[future] = (key, task, time.monotonic(), slot)
 
-    def started(entry: tuple[K, Task, float, int]) -> float | None:
-        """When the task began running (its submission on another executor), None while it waits."""
-        return entry[2] if board is None else (float(board.starts[entry[3]]) or None)
+    def started(future: Future[Outcome | None], entry: tuple[K, Task, float, int]) -> float | None:
+        """When the task began running (on another executor: got a slot), None while it waits."""
+        return clocks.get(future) if board is None else (float(board.starts[entry[3]]) or None)
+
+    def start_clocks() -> None:
+        """Another executor's oldest `slots` unfinished tasks are running: start the clocks not yet started."""
+        if board is None:
+            now = time.monotonic()
+            for future in itertools.islice(flight, slots):
+                clocks.setdefault(future, now)
 
     def land(future: Future[Outcome | None]) -> tuple[K, Task, float, int]:
         entry = flight.pop(future)
+        clocks.pop(future, None)
         free.append(entry[3])
         return entry
 
@@ -202,9 +216,10 @@ def _on_executor(items: Sequence[tuple[K, Task]], finish: Finish[K], executor: E
             top_up()
             if not flight:  # done, or stopped: what is still queued is returned as never finished
                 break
+            start_clocks()
             wait_for = None
             if timeout:
-                begun = [t for t in map(started, flight.values()) if t is not None]
+                begun = [t for t in itertools.starmap(started, flight.items()) if t is not None]
                 wait_for = max(0.05, min([t + timeout for t in begun] + [time.monotonic() + timeout])
                                - time.monotonic())
             done, _ = wait(flight, timeout=wait_for, return_when=FIRST_COMPLETED)
@@ -229,7 +244,7 @@ def _on_executor(items: Sequence[tuple[K, Task]], finish: Finish[K], executor: E
                     stop()
             now = time.monotonic()
             overdue = [f for f, entry in flight.items()
-                       if timeout and (begun_at := started(entry)) is not None and now - begun_at >= timeout]
+                       if timeout and (begun_at := started(f, entry)) is not None and now - begun_at >= timeout]
             for future in overdue:
                 key, task, _, _ = land(future)
                 future.cancel()

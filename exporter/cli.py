@@ -103,7 +103,8 @@ def main(debug: bool) -> None:
 @click.option("-O", "--option", "raw_options", multiple=True, metavar="FORMAT.NAME=VALUE",
               help="Any renderer option, e.g. -O html.css=link (repeatable).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
-              help="Worker processes [CPU count]; 1 renders in this process.")
+              help="Worker processes [CPU count]; 1 renders in this process. With --scheduler: tasks running at "
+                   "once on the cluster [its worker threads].")
 @click.option("--include", multiple=True, metavar="GLOB", help="Only folder files matching (e.g. 'world/*.md').")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip folder files matching (e.g. 'draft-*').")
 @click.option("--force", is_flag=True, help="Rebuild everything, even what the manifest says is unchanged.")
@@ -163,6 +164,7 @@ def export(sources: tuple[Path, ...], formats: str, out_dir: Path, theme: str, r
             except (OSError, ValueError) as exc:  # ValueError: an address distributed cannot parse
                 raise OptionError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
             executor = client.get_executor()
+            jobs = jobs or _cluster_threads(client)
         display = stack.enter_context(BatchDisplay(quiet=quiet))
         report = pipeline.export(sources, formats, out_dir, theme=theme, combine=combine, reader=reader,
                                  site_url=site_url, options=options, jobs=jobs or os.cpu_count() or 1,
@@ -191,6 +193,13 @@ def export(sources: tuple[Path, ...], formats: str, out_dir: Path, theme: str, r
         checked_ok = checked.ok()
     if not report.ok(strict=strict) or not checked_ok:
         sys.exit(1)
+
+
+def _cluster_threads(client: Any) -> int:
+    """The cluster's worker threads when the batch starts: the tasks it can run at once (a 2-core laptop
+    driving a 64-core cluster must keep 64 tasks running, not its own CPU count)."""
+    threads: dict[str, int] = client.nthreads()
+    return max(sum(threads.values()), 1)
 
 
 @main.command()

@@ -325,15 +325,24 @@ def test_any_executor_gives_byte_identical_output(site: Path, tmp_path: Path) ->
 
 
 @pytest.mark.slow
-def test_the_scheduler_option_runs_on_a_dask_cluster(site: Path, tmp_path: Path) -> None:
+def test_the_scheduler_option_runs_on_a_dask_cluster(site: Path, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     distributed = pytest.importorskip("distributed")
     local = run("export", site, "--to", "html,docx", "-o", tmp_path / "local", "-j", "1")
     assert local.exit_code == 0, local.output
-    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None)
+    real_export, slots = pipeline.export, []
+
+    def export(*args: Any, **kwargs: Any) -> pipeline.BatchReport:
+        slots.append(kwargs["jobs"])
+        return real_export(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "export", export)
+    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=3, processes=True, dashboard_address=None)
     with cluster:
         remote = run("export", site, "--to", "html,docx", "-o", tmp_path / "dask",
                      "--scheduler", cluster.scheduler_address)
     assert remote.exit_code == 0, remote.output
+    assert slots == [3]  # as many tasks at once as the cluster has threads, not this machine's CPU count
     assert summary_rows(remote.stderr) == {"html": ["3", "0", "0", "2"], "docx": ["3", "0", "0", "0"]}
     assert tree(tmp_path / "local") == tree(tmp_path / "dask")
     assert len(tree(tmp_path / "dask")) > 6

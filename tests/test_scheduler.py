@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -12,7 +12,8 @@ import pytest
 from exporter import _scheduler
 from exporter._worker import Outcome, Task
 
-NAP = {"long": 2.0, "queued": 1.5, "runaway": 30.0, "failing": 0.2, "slow": 0.6, "blocker": 2.0, "quick": 0.0}
+NAP = {"long": 2.0, "queued": 1.5, "runaway": 30.0, "failing": 0.2, "slow": 0.6, "blocker": 2.0, "quick": 0.0,
+       "first": 1.5, "next": 1.0, "stuck": 3.0}
 """Seconds each kind of task sleeps, by the `source` prefix."""
 
 
@@ -76,3 +77,21 @@ def test_a_stopped_batch_never_runs_what_was_still_waiting(tmp_path: Path) -> No
     assert set(results) == ran and not ran & set(left)
     assert set(results) | set(left) == {key for key, _ in tasks}
     assert {"quick4", "quick5"} <= set(left) and len(ran) <= 3
+
+
+def test_on_another_executor_the_clock_starts_when_a_slot_frees_not_at_submission(tmp_path: Path) -> None:
+    kinds = ["first", "first", "next", "next", "stuck"]
+    tasks = [(f"{kind}{i}", _task(kind, tmp_path / f"{i}")) for i, kind in enumerate(kinds)]
+    results: dict[str, str] = {}
+
+    def finish(key: str, outcome: Outcome) -> bool:
+        timed_out = bool(outcome.diagnostics) and outcome.diagnostics[0].code == "job.timeout"
+        results[key] = "timeout" if timed_out else "done"
+        return True
+
+    with ThreadPoolExecutor(2) as executor:  # two slots, four tasks handed over at once
+        left = _scheduler._on_executor(tasks, finish, executor, limit=4, timeout=2.0, slots=2)
+    # the "next" pair was handed over with the first pair and waited 1.5 s for a slot, then ran 1 s: 2.5 s
+    # after submission, yet inside the limit; the stuck task got its slot at 2.5 s and was given up at 4.5 s
+    assert results == {"first0": "done", "first1": "done", "next2": "done", "next3": "done", "stuck4": "timeout"}
+    assert left == []
