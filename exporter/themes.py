@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     import jinja2
 
 DEFAULT_THEME = "default"
+STYLESHEET_GLUE = "\n\n"
+"""Between the parts `Theme.stylesheet` joins."""
 Medium = Literal["web", "epub", "print"]
 
 _COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
@@ -292,11 +294,16 @@ class Theme:
         Stylesheets cascade instead of replacing each other, so a child theme's CSS holds only what it
         changes; templates, fonts and assets are still first-hit-wins.
         """
-        parts = [self.root_css()]
+        return STYLESHEET_GLUE.join(text for _, text in self.stylesheet_parts(medium)) + "\n"
+
+    def stylesheet_parts(self, medium: Medium) -> list[tuple[Path, str]]:
+        """What `stylesheet` joins, each with the file it comes from (the tokens: `theme.toml`), so a problem
+        an engine finds in the joined text can be reported at its own file and line."""
+        parts = [(self.folders[0] / "theme.toml", self.root_css())]
         for name in ("css/base.css", f"css/{medium}.css"):
-            parts.extend(f.read_text(encoding="utf-8") for f in (d / name for d in reversed(self.folders))
+            parts.extend((f, f.read_text(encoding="utf-8")) for f in (d / name for d in reversed(self.folders))
                          if f.is_file())
-        return "\n\n".join(parts) + "\n"
+        return parts
 
     def digest(self) -> str:
         """A hash of every file on the search path: changes whenever anything that styles output changes."""

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
-from exporter.diagnostics import Report
+from exporter.diagnostics import Diagnostic, Report
+from exporter.renderers import _pdf_theme_css
 from exporter.renderers._pdf_fetch import GuardedFetcher
 from exporter.renderers._pdf_page import RIGHT_HAND_OPENINGS, PageSetup, page_css
 from exporter.themes import Theme
@@ -40,6 +41,8 @@ class ThemeEngine:
     """Parsed `@page` stylesheets per (page setup, "of" word)."""
     lock: threading.Lock
     """Serialises layout: a FontConfiguration is not safe to share between threads laying out at once."""
+    warnings: tuple[Diagnostic, ...] = ()
+    """What WeasyPrint ignored in the theme's print stylesheet, at the theme's files and lines."""
 
     def page_sheet(self, setup: PageSetup, of: str) -> Any:
         """The parsed `@page` rules for `setup`, parsed on first use."""
@@ -75,18 +78,17 @@ def engine_for(theme: Theme) -> ThemeEngine:
         found = _THEMES.get(digest)
         if found is not None:
             return found
-        from weasyprint import CSS
         from weasyprint.css.counters import CounterStyle
         from weasyprint.text.fonts import FontConfiguration
 
         font_config = FontConfiguration()
         counter_style = CounterStyle()
         fetcher = GuardedFetcher(theme.folders, Report(path=str(theme.folders[0])))
-        text = font_faces_css(theme) + "\n" + theme.stylesheet("print")
-        sheet = CSS(string=text, base_url=theme.folders[0].as_uri() + "/", font_config=font_config,
-                    counter_style=counter_style, url_fetcher=fetcher)
+        sheet, warnings = _pdf_theme_css.parse(theme, font_faces_css(theme), base_url=theme.folders[0].as_uri() + "/",
+                                               font_config=font_config, counter_style=counter_style,
+                                               url_fetcher=fetcher)
         engine = ThemeEngine(digest=digest, font_config=font_config, counter_style=counter_style,
-                             stylesheet=sheet, page_sheets={}, lock=threading.Lock())
+                             stylesheet=sheet, page_sheets={}, lock=threading.Lock(), warnings=warnings)
         if len(_THEMES) >= _MAX_THEMES:
             _THEMES.pop(next(iter(_THEMES)))
         _THEMES[digest] = engine

@@ -604,6 +604,35 @@ def test_engine_state_is_built_once_per_theme() -> None:
     assert engine_for(theme).page_sheet(setup, "of") is engine_for(theme).page_sheet(setup, "of")
 
 
+def _child_theme(folder: Path, print_css: str, base_css: str = "") -> Theme:
+    (folder / "css").mkdir(parents=True)
+    (folder / "theme.toml").write_text('[theme]\nname = "child"\nextends = "default"\n', encoding="utf-8")
+    (folder / "css" / "print.css").write_text(print_css, encoding="utf-8")
+    if base_css:
+        (folder / "css" / "base.css").write_text(base_css, encoding="utf-8")
+    return Theme.load(folder)
+
+
+def test_what_weasyprint_ignores_in_a_theme_is_reported_at_the_theme_file_and_line(tmp_path: Path) -> None:
+    theme = _child_theme(tmp_path / "child", "h1 {\n  colr: red;\n}\np { font-size: big; color: #123456 }\n",
+                         base_css=".x { cursor: pointer; }\n\nq { margin: 1px 2px 3px 4px 5px }\n")
+    report = Report()
+    data = PdfRenderer().render(_story("Styled", 1), theme, report)
+    found = sorted((d.path, d.line, d.column, d.message) for d in report if d.code == "theme.css")
+    base, printed = str(tmp_path / "child/css/base.css"), str(tmp_path / "child/css/print.css")
+    assert found == [
+        (base, 3, 5, "the PDF engine ignored `margin: 1px 2px 3px 4px 5px`: expected 1 to 4 tokens, got 5"),
+        (printed, 2, 3, "the PDF engine ignored `colr: red`: unknown property"),
+        (printed, 4, 5, "the PDF engine ignored `font-size: big`: invalid value"),
+    ]  # `cursor` is unknown to a print engine but shared with screens in base.css: not reported
+    assert all(d.level == "warning" for d in report) and "ferry left at dawn" in pdftotext(data)[0]
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_the_built_in_print_stylesheets_have_nothing_weasyprint_ignores(theme: str) -> None:
+    assert engine_for(Theme.load(theme)).warnings == ()
+
+
 # ------------------------------------------------------------------------------------------------ collections
 
 
