@@ -22,8 +22,10 @@ if TYPE_CHECKING:
 class BatchDisplay:
     """A `progress` callback for `pipeline.export` and a context manager that owns the progress bar."""
 
-    def __init__(self, *, quiet: bool) -> None:
+    def __init__(self, *, quiet: bool, list_written: bool = False) -> None:
         self.quiet = quiet
+        self.list_written = list_written
+        """Name each written file above the progress bar too (watch: a save rewrites a few files, not all)."""
         self.tty = sys.stderr.isatty()
         self.progress: Progress | None = None
         self.task: TaskID | None = None
@@ -54,6 +56,8 @@ class BatchDisplay:
                 self.task = self.progress.add_task("", total=total)
             detail = "  ".join(f"{name} {count}" for name, count in sorted(self.counts.items()))
             self.progress.update(self.task, advance=1, description=detail)
+            if self.list_written and result.status == "done":
+                self.progress.console.print(f"wrote {result.job.output}", highlight=False, markup=False)
             return
         if not self.quiet and result.status == "done":
             click.echo(f"wrote {result.job.output}")

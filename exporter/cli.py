@@ -220,14 +220,19 @@ def watch(sources: tuple[Path, ...], formats: str, out_dir: Path, theme: str, jo
     import functools
 
     from exporter import pipeline
-    from exporter._cli_batch import print_summary
+    from exporter._cli_batch import BatchDisplay, print_summary
     from exporter.watch import watch as run_watch
 
     watched = [*sources, *([Path(theme)] if Path(theme).is_dir() else [])]
     if not quiet:
         click.echo(f"watching {', '.join(map(str, watched))} → {out_dir} (Ctrl-C to stop)", err=True)
-    run = functools.partial(pipeline.export, sources, formats, out_dir, theme=theme, jobs=jobs, include=include,
-                            exclude=exclude)
+    export = functools.partial(pipeline.export, sources, formats, out_dir, theme=theme, jobs=jobs, include=include,
+                               exclude=exclude)
+
+    def run() -> pipeline.BatchReport:
+        with BatchDisplay(quiet=quiet, list_written=True) as display:  # which files a save rewrote
+            return export(progress=display)
+
     run_watch(watched, run, out_dir, on_report=lambda report: print_summary(report, quiet=quiet))
 
 
