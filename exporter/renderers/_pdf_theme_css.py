@@ -59,8 +59,8 @@ def parse(theme: Theme, preamble: str, **css: Any) -> tuple[Any, tuple[Diagnosti
     """
     from weasyprint import CSS
 
-    parts = theme.stylesheet_parts("print")
-    text = preamble + "\n" + theme.stylesheet("print")
+    parts = theme.stylesheet_parts("print")  # read once: the lines below must be those of the text parsed
+    text = preamble + "\n" + STYLESHEET_GLUE.join(part for _, part in parts) + "\n"
     starts: list[int] = []  # the first line of each part in `text`
     line = preamble.count("\n") + 2
     for _, part in parts:
