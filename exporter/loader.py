@@ -12,13 +12,19 @@ from exporter.bidi import balance_metadata
 from exporter.diagnostics import Report
 from exporter.errors import ExporterError, SourceError, UnknownFormatError
 from exporter.limits import Limits, applied, raise_hint
-from exporter.model import Article, Collection, Table, iter_blocks, iter_footnotes
+from exporter.model import (
+    COLLECTION_FILES,
+    Article,
+    Collection,
+    Table,
+    collection_metadata_file,
+    iter_blocks,
+    iter_footnotes,
+)
 from exporter.readers import Reader
 from exporter.readers._meta import FrontMatter, build_metadata, cut_title, parse_metadata_file
 from exporter.readers._text import decode_source
 from exporter.registry import READER_SUFFIXES, READERS
-
-COLLECTION_FILES = ("collection.yaml", "collection.yml", "collection.toml")
 
 
 def reader_name_for(path: str | Path, format: str | None = None) -> str:
@@ -158,7 +164,7 @@ def _load_collection(folder: Path, report: Report | None) -> Collection:
     if not paths:
         raise SourceError("the folder holds no sources", str(folder))
     data = dict(front.data or {})
-    meta_path = next((str(folder / n) for n in COLLECTION_FILES if (folder / n).is_file()), str(folder))
+    meta_path = collection_metadata_file(folder)
     title = folder.resolve().name.replace("-", " ").replace("_", " ").title()
     metadata = build_metadata(dataclasses.replace(front, data=data), path=meta_path, report=report,
                               fallback_title=title)

@@ -13,6 +13,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import ClassVar, Literal, TypeAlias
 
 MAX_NESTING = 50
@@ -20,6 +21,9 @@ MAX_NESTING = 50
 
 SCHEMA_VERSION = 1
 """Version of the JSON form; bumped on any incompatible change to the classes below."""
+
+COLLECTION_FILES = ("collection.yaml", "collection.yml", "collection.toml")
+"""The names a collection folder's metadata file may have, the first found wins."""
 
 JsonValue: TypeAlias = "bool | int | float | str | list[JsonValue] | dict[str, JsonValue] | None"
 """What `Metadata.extra` may hold: anything a front-matter parser returns, once dates are ISO strings."""
@@ -551,6 +555,16 @@ class Collection:
     """The articles, in reading order."""
     source: str = ""
     """Folder the collection was loaded from; empty when assembled in memory."""
+
+    def metadata_file(self) -> str:
+        """Where the collection's own metadata (its cover image, say) was written, for messages about it: the
+        folder's `collection.yaml` (`.yml`, `.toml`), else the folder; empty when assembled in memory."""
+        return collection_metadata_file(self.source) if self.source else ""
+
+
+def collection_metadata_file(folder: str | Path) -> str:
+    """The folder's first `COLLECTION_FILES` file, else the folder itself."""
+    return next((str(Path(folder) / n) for n in COLLECTION_FILES if (Path(folder) / n).is_file()), str(folder))
 
 
 # -------------------------------------------------------------------------------------------- traversal

@@ -126,3 +126,35 @@ def test_a_collection_cover_is_refused_at_its_line_in_collection_yaml(tmp_path: 
         found = refusals(report)
         assert found, renderer.name
         assert set(found) == {(str(tmp_path / "collection.yaml"), "../cover.png", 3)}, renderer.name
+
+
+CHAPTER = """\
+---
+title: Damaged pictures
+---
+
+![A damaged photo](broken.png)
+
+![A hostile drawing](hostile.svg)
+"""
+HOSTILE_SVG = b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY lol "lol">]><svg xmlns="http://www.w3.org/2000/svg">&lol;</svg>'
+
+
+@pytest.mark.parametrize("metadata_file", ["collection.yaml", "collection.toml"])
+def test_what_the_pdf_engine_finds_in_a_chapter_image_is_reported_at_its_line(tmp_path: Path,
+                                                                              metadata_file: str) -> None:
+    cover = ("title = \"Damage\"\nimage = { src = \"../cover.png\", alt = \"c\" }\n" if metadata_file.endswith("toml")
+             else "title: Damage\nimage: {src: ../cover.png, alt: c}\n")
+    (tmp_path / metadata_file).write_text(cover, encoding="utf-8")
+    (tmp_path / "one.md").write_text(CHAPTER, encoding="utf-8")
+    (tmp_path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 40)  # a header, then nothing usable
+    (tmp_path / "hostile.svg").write_bytes(HOSTILE_SVG)
+    report = Report()
+    assert PdfRenderer().render(load_collection(tmp_path, report=Report()), Theme.load("default"), report)
+    found = {(d.code, Path(d.path).name, d.line) for d in report if d.code != "pdf.layout-relaxed"}
+    # the chapter's problems at the chapter's lines, not at the book's folder; the cover at its own file
+    assert found == {("image.unreadable", "one.md", 5), ("image.invalid", "one.md", 7),
+                     ("resource.refused", metadata_file, 2)}
+    epub = Report()
+    assert EpubRenderer().render(load_collection(tmp_path, report=Report()), Theme.load("default"), epub)
+    assert refusals(epub) == [(str(tmp_path / metadata_file), "../cover.png", 2)]

@@ -10,7 +10,7 @@ refused becomes a warning naming the source, and WeasyPrint carries on without i
 from __future__ import annotations
 
 import mimetypes
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
@@ -32,19 +32,26 @@ class GuardedFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint ships no t
     """A `URLFetcher` that reads local files under `roots` only, and the network only through `policy`."""
 
     def __init__(self, roots: Iterable[Path], report: Report, *, source: str = "",
-                 policy: ResourcePolicy | None = None) -> None:
+                 policy: ResourcePolicy | None = None, origins: Mapping[str, tuple[str, int]] | None = None) -> None:
         super().__init__(allowed_protocols=("data",))  # WeasyPrint's own fetching serves data: URLs alone
         self.roots = tuple(dict.fromkeys(Path(r).resolve() for r in roots))
         self.report = report
         self.source = source
         self.policy = policy if policy is not None else ResourcePolicy()
+        self.origins = origins if origins is not None else {}
+        """URL → the source file and line that named it (`ImageMapper.origins`); others are the document's."""
         self._refused: set[str] = set()
+
+    def origin(self, url: str) -> tuple[str, int]:
+        """The source file and line a problem with `url` is reported at."""
+        return self.origins.get(url, (self.source, 0))
 
     def refuse(self, url: str, why: str) -> ValueError:
         """Record one warning per refused URL and return the error WeasyPrint turns into a skipped resource."""
         if url not in self._refused:
             self._refused.add(url)
-            self.report.warn("resource.refused", f"{why}: {url}", path=self.source)
+            source, line = self.origin(url)
+            self.report.warn("resource.refused", f"{why}: {url}", path=source, line=line)
         return ValueError(f"refused: {url}")
 
     def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
@@ -68,7 +75,8 @@ class GuardedFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint ships no t
                     raise self.refuse(url, f"larger than {self.policy.max_bytes:,} bytes")
                 data = path.read_bytes()
         except OSError as exc:
-            self.report.warn("resource.missing", f"cannot read {path.name}: {exc.strerror}", path=self.source)
+            source, line = self.origin(url)
+            self.report.warn("resource.missing", f"cannot read {path.name}: {exc.strerror}", path=source, line=line)
             raise ValueError(f"missing: {url}") from None
         data = self.inert(url, data)
         self.check_image(url, data, path.name)
@@ -79,7 +87,8 @@ class GuardedFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint ships no t
         """SVG bytes cleaned by `exporter.svg` (WeasyPrint would follow their references); anything else as is."""
         if media_type(data) != "image/svg+xml":
             return data
-        cleaned = checked_svg(data, src=url, source=self.source, report=self.report)
+        source, line = self.origin(url)
+        cleaned = checked_svg(data, src=url, source=source, report=self.report, line=line)
         if cleaned is None:
             raise ValueError(f"invalid SVG: {url}")
         return cleaned
@@ -88,7 +97,8 @@ class GuardedFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint ships no t
         """An http(s) URL read through the policy, which reports (once per URL) why it could not be."""
         if url in self._refused:
             raise ValueError(f"refused: {url}")
-        data = self.policy.read(url, source=self.source, report=self.report)
+        source, line = self.origin(url)
+        data = self.policy.read(url, source=source, report=self.report, line=line)
         if data is None:
             self._refused.add(url)
             raise ValueError(f"refused: {url}")
@@ -99,6 +109,7 @@ class GuardedFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint ships no t
     def check_image(self, url: str, data: bytes, name: str) -> None:
         """Refuse, after one `image.too-large` or `image.unreadable` warning, a raster image WeasyPrint must not
         decode: a decompression bomb would exhaust the worker before WeasyPrint noticed (alt text is printed)."""
-        if url in self._refused or image_refused(data, src=name, source=self.source, report=self.report):
+        source, line = self.origin(url)
+        if url in self._refused or image_refused(data, src=name, source=source, report=self.report, line=line):
             self._refused.add(url)
             raise ValueError(f"refused: {url}")

@@ -12,8 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any
 
 from exporter.diagnostics import Report
@@ -36,15 +35,23 @@ class ImageMapper:
     """Where refusals go."""
     policy: ResourcePolicy
     """The render's policy: local images are located through it, remote ones fetched through it."""
+    origins: dict[str, tuple[str, int]] = field(default_factory=dict)
+    """Each URL handed out → the source and line that first named it, for what the fetcher finds later (an
+    unreadable file, a damaged image, a refused SVG) to be reported there too; shared by a document's mappers."""
 
     def __call__(self, src: str, line: int = 0) -> ImageRef | None:
         """A `file:` URL for an allowed local image, the URL itself for a remote one the policy may fetch (the
         fetcher then reads it through the same policy, which still checks the address), else None after a
         warning naming the source's `line`."""
         if self.policy.allow_remote and is_remote(src):
-            return ImageRef(src.strip())
-        found = self.policy.locate(src, source=self.source, report=self.report, line=line)
-        return ImageRef(found.as_uri()) if found is not None else None
+            url = src.strip()
+        else:
+            found = self.policy.locate(src, source=self.source, report=self.report, line=line)
+            if found is None:
+                return None
+            url = found.as_uri()
+        self.origins.setdefault(url, (self.source, line))
+        return ImageRef(url)
 
 
 def _sanitizer(images: ImageMap) -> Callable[[str, int], str] | None:
@@ -73,10 +80,10 @@ def _w3c(value: dt.date | dt.datetime) -> str:
 
 
 def print_article(article: Article, *, report: Report, policy: ResourcePolicy, publication: str,
-                  running_head: str, prefix: str) -> dict[str, object]:
+                  running_head: str, prefix: str, origins: dict[str, tuple[str, int]]) -> dict[str, object]:
     """The shared article context (what `_header`/`_footer` print) plus what paper adds: the running heads."""
     meta = article.metadata
-    images = ImageMapper(source=article.source, report=report, policy=policy)
+    images = ImageMapper(source=article.source, report=report, policy=policy, origins=origins)
     options = BodyOptions(footnotes="float", link=safe_url, image=images, raw_html=_sanitizer(images),
                           id_prefix=prefix)
     context = article_context(article, body_options=options, report=report, publisher=publication)
@@ -86,14 +93,18 @@ def print_article(article: Article, *, report: Report, policy: ResourcePolicy, p
 
 
 def document_context(doc: Article | Collection, theme: Theme, *, report: Report, policy: ResourcePolicy,
-                     running_head: str) -> dict[str, Any]:
-    """The whole template context: head metadata, optional cover and contents, and the articles."""
+                     running_head: str, origins: dict[str, tuple[str, int]] | None = None) -> dict[str, Any]:
+    """The whole template context: head metadata, optional cover and contents, and the articles.
+
+    `origins` receives every image URL the HTML names with the source and line it came from (`ImageMapper`).
+    """
+    origins = origins if origins is not None else {}
     meta = doc.metadata
     articles = doc.articles if isinstance(doc, Collection) else (doc,)
     publication = meta.publisher or (meta.title if isinstance(doc, Collection) else "")
     many = len(articles) > 1 or isinstance(doc, Collection)
     contexts = [print_article(a, report=report, policy=policy, publication=publication,
-                              running_head=running_head, prefix=f"a{i}-" if many else "")
+                              running_head=running_head, prefix=f"a{i}-" if many else "", origins=origins)
                 for i, a in enumerate(articles, 1)]
     people = [p.name for p in document_authors(meta)]  # authors only, as every format (`exporter.identity`)
     keywords = list(dict.fromkeys((*meta.keywords, *meta.tags)))
@@ -109,8 +120,8 @@ def document_context(doc: Article | Collection, theme: Theme, *, report: Report,
     if isinstance(doc, Collection):
         image = None
         if meta.image is not None:
-            ref = ImageMapper(source=str(Path(doc.source) / "collection.yaml"), report=report,
-                              policy=policy)(meta.image.src, meta.image.line)
+            ref = ImageMapper(source=doc.metadata_file(), report=report, policy=policy,
+                              origins=origins)(meta.image.src, meta.image.line)
             image = {"url": ref.url, "alt": meta.image.alt} if ref else None
         cover = {"title": meta.title, "subtitle": meta.subtitle, "image": image, "publisher": meta.publisher,
                  "rights": meta.rights,

@@ -95,8 +95,7 @@ class _Builder:
         self.meta = doc.metadata
         self.words = NAV_LABELS.get(locale_key(self.meta.language), NAV_LABELS["en"])
         self.articles = (doc,) if isinstance(doc, Article) else doc.articles
-        self.source = doc.source if isinstance(doc, Article) else (
-            str(Path(doc.source) / "collection.yaml") if doc.source else "")
+        self.source = doc.source if isinstance(doc, Article) else doc.metadata_file()
         self.store = ImageStore(report, options.policy)
         self.lead_files: set[str] = set()
         self.identifier = document_identifier(self.meta, doc.source)

@@ -90,7 +90,9 @@ class PdfRenderer:
         from exporter.renderers._pdf_html import document_context
 
         setup = self.setup_for(theme)
-        context = document_context(doc, theme, report=report, policy=self.policy, running_head=setup.running_head)
+        origins: dict[str, tuple[str, int]] = {}
+        context = document_context(doc, theme, report=report, policy=self.policy, running_head=setup.running_head,
+                                   origins=origins)
         try:
             html = theme.template("print.html.j2").render(**context)
         except ThemeError:
@@ -101,7 +103,7 @@ class PdfRenderer:
         folder = base if isinstance(doc, Collection) or base.is_dir() else base.parent
         articles = doc.articles if isinstance(doc, Collection) else (doc,)
         roots = (folder, *(Path(a.source).parent for a in articles if a.source), *theme.folders)
-        fetcher = GuardedFetcher(roots, report, source=doc.source, policy=self.policy)
+        fetcher = GuardedFetcher(roots, report, source=doc.source, policy=self.policy, origins=origins)
         language = doc.metadata.language.split("-")[0].lower()
         options: dict[str, object] = {"pdf_tags": self.tagged or self.variant == "pdf/ua-1",
                                       "uncompressed_pdf": not self.compress, "pdf_identifier": True}
