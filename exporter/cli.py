@@ -197,9 +197,12 @@ def export(sources: tuple[Path, ...], formats: str, out_dir: Path, theme: str, r
 
 def _cluster_threads(client: Any) -> int:
     """The cluster's worker threads when the batch starts: the tasks it can run at once (a 2-core laptop
-    driving a 64-core cluster must keep 64 tasks running, not its own CPU count)."""
+    driving a 64-core cluster must keep 64 tasks running, not its own CPU count). A cluster with no worker
+    yet (an adaptive one scaled to zero) gets this machine's CPU count; `--jobs` says more."""
+    import os
+
     threads: dict[str, int] = client.nthreads()
-    return max(sum(threads.values()), 1)
+    return sum(threads.values()) or os.cpu_count() or 1
 
 
 @main.command()

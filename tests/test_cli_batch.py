@@ -354,3 +354,17 @@ def test_an_unknown_scheduler_is_a_usage_error(site: Path, tmp_path: Path) -> No
     assert result.exit_code == 2, result.output
     assert result.stderr.startswith("error: cannot reach the Dask scheduler at nonsense://nowhere: ")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_cluster_without_workers_yet_gets_this_machines_cpu_count() -> None:
+    from exporter.cli import _cluster_threads
+
+    class Cluster:
+        def __init__(self, threads: dict[str, int]) -> None:
+            self.threads = threads
+
+        def nthreads(self) -> dict[str, int]:
+            return self.threads
+
+    assert _cluster_threads(Cluster({"tcp://a:1": 4, "tcp://b:1": 8})) == 12
+    assert _cluster_threads(Cluster({})) == (os.cpu_count() or 1)  # an adaptive cluster scaled to zero
