@@ -500,6 +500,27 @@ def test_source_date_epoch_and_no_fonts(monkeypatch: pytest.MonkeyPatch) -> None
     assert b"@font-face" not in epub.read("css/book.css")
 
 
+def test_headings_follow_the_scale_token(tmp_path: Path) -> None:
+    from weasyprint import CSS, HTML  # a CSS engine to compute what a reading system would, on the book's own files
+
+    (tmp_path / "wide").mkdir()
+    (tmp_path / "wide" / "theme.toml").write_text(
+        '[theme]\nname = "wide"\nextends = "default"\n\n[tokens.sizes]\nscale = 1.5\n', encoding="utf-8")
+    sizes = {}
+    for name, theme in (("default", Theme.load()), ("wide", Theme.load(tmp_path / "wide"))):
+        epub = Epub(EpubRenderer(embed_fonts=False).render(rich_article(), theme, Report()))
+        # WeasyPrint cannot compute calc() with `em` in font-size (a reading system can): 1em is the body's size
+        css = epub.read("css/book.css").decode("utf-8").replace("calc(1em *", "calc(var(--sizes-base) *")
+        html = HTML(string="<body><h1>A</h1><h2>B</h2><h3>C</h3><p>D</p></body>").render(stylesheets=[CSS(string=css)])
+        body = html.pages[0]._page_box.children[0].children[0]
+        sizes[name] = [box.style["font_size"] for box in body.children]
+    # in em of the text size, 1 + (scale - 1) x k: k = 3.6, 1.6 and 0.8 for h1, h2 and h3 (epub.css)
+    for index, k in enumerate((3.6, 1.6, 0.8)):
+        assert sizes["default"][index] / sizes["default"][3] == pytest.approx(1 + 0.25 * k)
+        assert sizes["wide"][index] / sizes["wide"][3] == pytest.approx(1 + 0.5 * k)
+    assert sizes["wide"][3] == sizes["default"][3]  # the text size is the reading system's
+
+
 def test_registry_builds_the_renderer() -> None:
     renderer = build("epub", {"embed_fonts": False})
     assert isinstance(renderer, EpubRenderer) and renderer.embed_fonts is False

@@ -628,6 +628,30 @@ def test_what_weasyprint_ignores_in_a_theme_is_reported_at_the_theme_file_and_li
     assert all(d.level == "warning" for d in report) and "ferry left at dawn" in pdftotext(data)[0]
 
 
+def _word_height(data: bytes, word: str) -> float:
+    """The height of `word`'s box on the PDF's first page (proportional to its font size)."""
+    page = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "1", "-", "-"], input=data, capture_output=True,
+                          check=True).stdout.decode("utf-8")
+    box = re.search(rf'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">{word}</word>', page)
+    assert box is not None, word
+    return float(box[2]) - float(box[1])
+
+
+def test_headings_follow_the_scale_token(tmp_path: Path) -> None:
+    (tmp_path / "wide").mkdir()
+    (tmp_path / "wide" / "theme.toml").write_text(
+        '[theme]\nname = "wide"\nextends = "default"\n\n[tokens.sizes]\nscale = 1.5\n', encoding="utf-8")
+    story = dataclasses.replace(_story("Headline", 1), blocks=(
+        Heading(level=2, children=(Text(text="Crossing"),)), *_story("Headline", 1).blocks,
+        Heading(level=3, children=(Text(text="Upstream"),))))
+    default, wide = (PdfRenderer().render(story, t, Report()) for t in (Theme.load(), Theme.load(tmp_path / "wide")))
+    # 1 + (scale - 1) x k: k = 6.4, 1.4 and 0.6 for the headline, h2 and h3 (print.css)
+    for word, k in (("Headline", 6.4), ("Crossing", 1.4), ("Upstream", 0.6)):
+        ratio = _word_height(wide, word) / _word_height(default, word)
+        assert ratio == pytest.approx((1 + 0.5 * k) / (1 + 0.25 * k), rel=0.02), word
+    assert _word_height(wide, "ferry") == pytest.approx(_word_height(default, "ferry"), rel=0.01)  # body text stays
+
+
 @pytest.mark.parametrize("theme", THEMES)
 def test_the_built_in_print_stylesheets_have_nothing_weasyprint_ignores(theme: str) -> None:
     assert engine_for(Theme.load(theme)).warnings == ()
