@@ -229,8 +229,8 @@ def export(sources: Sequence[str | Path], formats: str | Iterable[str], out_dir:
     `jobs` > 1 runs on a process pool (one per call, so engines stay warm across its jobs); `executor` runs on
     any `concurrent.futures.Executor` instead (a Dask client's `get_executor()`), with `jobs` the tasks it
     runs at once (twice that many are kept submitted). With `incremental`, jobs whose inputs are unchanged
-    since the manifest was written are skipped unless `force`. `progress` is called
-    with each result and the number of planned jobs. Ctrl-C returns the report with `interrupted` set.
+    since the manifest was written are skipped unless `force`. `progress` is called with each result and the
+    number of planned jobs. Ctrl-C returns the report with `interrupted` set.
     `allow_remote` lets every renderer fetch http(s) images from public addresses, `allow_private_network`
     (with it) from private ones too; both are part of each job's options, so switching them rebuilds.
     `limits` bound what one source may hold (`exporter.limits.Limits`; the defaults when None); changed

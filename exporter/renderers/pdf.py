@@ -109,10 +109,10 @@ class PdfRenderer:
                                       "uncompressed_pdf": not self.compress, "pdf_identifier": True}
         if self.variant is not None:
             options["pdf_variant"] = self.variant
-        engine = engine_for(theme)
-        for warning in engine.warnings:
-            report.add(warning)
         try:
+            engine = engine_for(theme)
+            for warning in engine.warnings:
+                report.add(warning)
             return write_pdf(engine, html, base_url=folder.resolve().as_uri() + "/", fetcher=fetcher,
                              setup=setup, of=_OF.get(language, "/"), options=options,
                              identifier=document_identifier(doc.metadata, doc.source), report=report)
