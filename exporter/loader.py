@@ -17,7 +17,7 @@ from exporter.model import (
     Article,
     Collection,
     Table,
-    collection_metadata_file,
+    collection_file,
     iter_blocks,
     iter_footnotes,
 )
@@ -126,7 +126,7 @@ def _within_limits(article: Article, path: str, limits: Limits, report: Report) 
 
 def collection_sources(folder: Path, report: Report) -> tuple[list[Path], FrontMatter]:
     """The folder's sources in reading order, and its collection metadata (empty when there is none)."""
-    meta_file = next((folder / n for n in COLLECTION_FILES if (folder / n).is_file()), None)
+    meta_file = collection_file(folder)
     front = FrontMatter(data={}, body="")
     if meta_file is not None:
         data = read_source(meta_file)
@@ -164,7 +164,7 @@ def _load_collection(folder: Path, report: Report | None) -> Collection:
     if not paths:
         raise SourceError("the folder holds no sources", str(folder))
     data = dict(front.data or {})
-    meta_path = collection_metadata_file(folder)
+    meta_path = str(collection_file(folder) or folder)
     title = folder.resolve().name.replace("-", " ").replace("_", " ").title()
     metadata = build_metadata(dataclasses.replace(front, data=data), path=meta_path, report=report,
                               fallback_title=title)

@@ -559,12 +559,12 @@ class Collection:
     def metadata_file(self) -> str:
         """Where the collection's own metadata (its cover image, say) was written, for messages about it: the
         folder's `collection.yaml` (`.yml`, `.toml`), else the folder; empty when assembled in memory."""
-        return collection_metadata_file(self.source) if self.source else ""
+        return str(collection_file(self.source) or self.source) if self.source else ""
 
 
-def collection_metadata_file(folder: str | Path) -> str:
-    """The folder's first `COLLECTION_FILES` file, else the folder itself."""
-    return next((str(Path(folder) / n) for n in COLLECTION_FILES if (Path(folder) / n).is_file()), str(folder))
+def collection_file(folder: str | Path) -> Path | None:
+    """The folder's metadata file: the first of `COLLECTION_FILES` it holds, or None."""
+    return next((Path(folder) / n for n in COLLECTION_FILES if (Path(folder) / n).is_file()), None)
 
 
 # -------------------------------------------------------------------------------------------- traversal

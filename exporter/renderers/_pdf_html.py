@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from exporter.diagnostics import Report
@@ -35,7 +35,7 @@ class ImageMapper:
     """Where refusals go."""
     policy: ResourcePolicy
     """The render's policy: local images are located through it, remote ones fetched through it."""
-    origins: dict[str, tuple[str, int]] = field(default_factory=dict)
+    origins: dict[str, tuple[str, int]]
     """Each URL handed out → the source and line that first named it, for what the fetcher finds later (an
     unreadable file, a damaged image, a refused SVG) to be reported there too; shared by a document's mappers."""
 
@@ -93,12 +93,11 @@ def print_article(article: Article, *, report: Report, policy: ResourcePolicy, p
 
 
 def document_context(doc: Article | Collection, theme: Theme, *, report: Report, policy: ResourcePolicy,
-                     running_head: str, origins: dict[str, tuple[str, int]] | None = None) -> dict[str, Any]:
+                     running_head: str, origins: dict[str, tuple[str, int]]) -> dict[str, Any]:
     """The whole template context: head metadata, optional cover and contents, and the articles.
 
     `origins` receives every image URL the HTML names with the source and line it came from (`ImageMapper`).
     """
-    origins = origins if origins is not None else {}
     meta = doc.metadata
     articles = doc.articles if isinstance(doc, Collection) else (doc,)
     publication = meta.publisher or (meta.title if isinstance(doc, Collection) else "")

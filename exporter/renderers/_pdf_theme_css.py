@@ -24,7 +24,8 @@ from exporter.themes import STYLESHEET_GLUE, Theme
 
 _POSITION = re.compile(r" at (\d+):(\d+)")
 """Where WeasyPrint's messages put the line and column of the rule they are about."""
-SHARED_WITH_SCREENS = "css/base.css"
+_SHARED_WITH_SCREENS = "css/base.css"
+"""The stylesheet browsers and e-readers get too: an unknown property there is meant for them."""
 
 
 class _Collected(logging.Handler):
@@ -88,7 +89,7 @@ def parse(theme: Theme, preamble: str, **css: Any) -> tuple[Any, tuple[Diagnosti
 
 
 def _shared_with_screens(path: Path) -> bool:
-    return path.as_posix().endswith("/" + SHARED_WITH_SCREENS)
+    return path.as_posix().endswith("/" + _SHARED_WITH_SCREENS)
 
 
 def _lowered(message: str) -> str:

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
+from theme_support import child_theme
 
 from exporter.diagnostics import Report
 from exporter.errors import FormatUnavailable
@@ -503,11 +504,9 @@ def test_source_date_epoch_and_no_fonts(monkeypatch: pytest.MonkeyPatch) -> None
 def test_headings_follow_the_scale_token(tmp_path: Path) -> None:
     from weasyprint import CSS, HTML  # a CSS engine to compute what a reading system would, on the book's own files
 
-    (tmp_path / "wide").mkdir()
-    (tmp_path / "wide" / "theme.toml").write_text(
-        '[theme]\nname = "wide"\nextends = "default"\n\n[tokens.sizes]\nscale = 1.5\n', encoding="utf-8")
+    wide = child_theme(tmp_path / "wide", tokens="[tokens.sizes]\nscale = 1.5\n")
     sizes = {}
-    for name, theme in (("default", Theme.load()), ("wide", Theme.load(tmp_path / "wide"))):
+    for name, theme in (("default", Theme.load()), ("wide", wide)):
         epub = Epub(EpubRenderer(embed_fonts=False).render(rich_article(), theme, Report()))
         # WeasyPrint cannot compute calc() with `em` in font-size (a reading system can): 1em is the body's size
         css = epub.read("css/book.css").decode("utf-8").replace("calc(1em *", "calc(var(--sizes-base) *")

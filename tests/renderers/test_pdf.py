@@ -24,6 +24,7 @@ from typing import Any
 import pikepdf
 import pypdf
 import pytest
+from theme_support import child_theme
 
 from exporter.diagnostics import Report
 from exporter.errors import FormatUnavailable, OptionError, RenderError
@@ -604,18 +605,10 @@ def test_engine_state_is_built_once_per_theme() -> None:
     assert engine_for(theme).page_sheet(setup, "of") is engine_for(theme).page_sheet(setup, "of")
 
 
-def _child_theme(folder: Path, print_css: str, base_css: str = "") -> Theme:
-    (folder / "css").mkdir(parents=True)
-    (folder / "theme.toml").write_text('[theme]\nname = "child"\nextends = "default"\n', encoding="utf-8")
-    (folder / "css" / "print.css").write_text(print_css, encoding="utf-8")
-    if base_css:
-        (folder / "css" / "base.css").write_text(base_css, encoding="utf-8")
-    return Theme.load(folder)
-
-
 def test_what_weasyprint_ignores_in_a_theme_is_reported_at_the_theme_file_and_line(tmp_path: Path) -> None:
-    theme = _child_theme(tmp_path / "child", "h1 {\n  colr: red;\n}\np { font-size: big; color: #123456 }\n",
-                         base_css=".x { cursor: pointer; }\n\nq { margin: 1px 2px 3px 4px 5px }\n")
+    theme = child_theme(tmp_path / "child", css={
+        "print.css": "h1 {\n  colr: red;\n}\np { font-size: big; color: #123456 }\n",
+        "base.css": ".x { cursor: pointer; }\n\nq { margin: 1px 2px 3px 4px 5px }\n"})
     report = Report()
     data = PdfRenderer().render(_story("Styled", 1), theme, report)
     found = sorted((d.path, d.line, d.column, d.message) for d in report if d.code == "theme.css")
@@ -638,13 +631,11 @@ def _word_height(data: bytes, word: str) -> float:
 
 
 def test_headings_follow_the_scale_token(tmp_path: Path) -> None:
-    (tmp_path / "wide").mkdir()
-    (tmp_path / "wide" / "theme.toml").write_text(
-        '[theme]\nname = "wide"\nextends = "default"\n\n[tokens.sizes]\nscale = 1.5\n', encoding="utf-8")
+    wide_theme = child_theme(tmp_path / "wide", tokens="[tokens.sizes]\nscale = 1.5\n")
     story = dataclasses.replace(_story("Headline", 1), blocks=(
         Heading(level=2, children=(Text(text="Crossing"),)), *_story("Headline", 1).blocks,
         Heading(level=3, children=(Text(text="Upstream"),))))
-    default, wide = (PdfRenderer().render(story, t, Report()) for t in (Theme.load(), Theme.load(tmp_path / "wide")))
+    default, wide = (PdfRenderer().render(story, theme, Report()) for theme in (Theme.load(), wide_theme))
     # 1 + (scale - 1) x k: k = 6.4, 1.4 and 0.6 for the headline, h2 and h3 (print.css)
     for word, k in (("Headline", 6.4), ("Crossing", 1.4), ("Upstream", 0.6)):
         ratio = _word_height(wide, word) / _word_height(default, word)
