@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from exporter import css_tokens
 from exporter.errors import RenderError
 from exporter.themes import Theme
 
-_VAR = re.compile(r"var\(\s*(--[\w-]+)\s*(?:,\s*([^()]*))?\)")
-_CUSTOM = re.compile(r"(--[\w-]+)\s*:\s*([^;]+);")
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 
 
@@ -21,6 +19,8 @@ def resolved_css(theme: Theme) -> str:
 
     Many reading systems in use (older Kindle converters, Adobe RMSDK, some Kobo firmware) ignore custom
     properties, and a declaration they cannot resolve is dropped: resolving here keeps the design everywhere.
+    A token the theme's CSS sets again in a narrower rule is replaced by its `:root` value too: those readers
+    would drop every declaration left with a reference, which loses more than the narrower value.
     Resolved once per process while the theme's files are unchanged (`Theme.digest`).
     """
     return _resolved_css(theme, theme.digest())
@@ -29,15 +29,10 @@ def resolved_css(theme: Theme) -> str:
 @functools.lru_cache(maxsize=16)
 def _resolved_css(theme: Theme, digest: str) -> str:
     del digest  # part of the cache key only
-    values = dict(_CUSTOM.findall(theme.root_css()))
+    values = css_tokens.declared(theme.root_css())  # even where the theme sets a token again: see above
     css = theme.stylesheet("epub")
-
-    def substitute(match: re.Match[str]) -> str:
-        name, fallback = match.group(1), match.group(2)
-        return values.get(name, "").strip() or (fallback or "").strip() or match.group(0)
-
-    for _ in range(3):  # values may themselves refer to tokens
-        css = _VAR.sub(substitute, css)
+    for _ in range(3):  # a fallback may itself be a reference
+        css = css_tokens.substitute(css, values).text
     return css
 
 

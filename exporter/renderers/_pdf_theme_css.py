@@ -1,5 +1,8 @@
 """The theme's print stylesheet, parsed by WeasyPrint with what it ignored reported at the theme's own lines.
 
+Token references are replaced by the tokens' values first (`exporter.css_tokens`: WeasyPrint would resolve
+them again for every element); a reported column is mapped back to the theme file's own text.
+
 WeasyPrint drops a declaration it cannot use (`colr: red`, `font-size: big`) and says so only to its logger,
 which nobody reads; the PDF then quietly lacks the style. Those warnings are caught while the stylesheet is
 parsed and turned into `theme.css` diagnostics naming the theme file and line, added to every PDF job made
@@ -19,6 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from exporter import css_tokens
 from exporter.diagnostics import Diagnostic
 from exporter.themes import STYLESHEET_GLUE, Theme
 
@@ -61,12 +65,14 @@ def parse(theme: Theme, preamble: str, **css: Any) -> tuple[Any, tuple[Diagnosti
     from weasyprint import CSS
 
     parts = theme.stylesheet_parts("print")  # read once: the lines below must be those of the text parsed
-    text = preamble + "\n" + STYLESHEET_GLUE.join(part for _, part in parts) + "\n"
-    starts: list[int] = []  # the first line of each part in `text`
+    values = css_tokens.replaceable(parts[0][1], (part for _, part in parts[1:]))
+    resolved = [css_tokens.Substituted(parts[0][1])] + [css_tokens.substitute(part, values) for _, part in parts[1:]]
+    text = preamble + "\n" + STYLESHEET_GLUE.join(part.text for part in resolved) + "\n"
+    starts: list[int] = []  # the first line of each part in `text` (replacing references keeps the lines)
     line = preamble.count("\n") + 2
-    for _, part in parts:
+    for part in resolved:
         starts.append(line)
-        line += part.count("\n") + STYLESHEET_GLUE.count("\n")
+        line += part.text.count("\n") + STYLESHEET_GLUE.count("\n")
     with _weasyprint_warnings() as records:
         sheet = CSS(string=text, **css)
     found: list[Diagnostic] = []
@@ -82,8 +88,9 @@ def parse(theme: Theme, preamble: str, **css: Any) -> tuple[Any, tuple[Diagnosti
         path = parts[index][0]
         if _shared_with_screens(path) and "unknown property" in message:
             continue
-        found.append(Diagnostic(level="warning", code="theme.css", path=str(path), line=at - starts[index] + 1,
-                                column=column,
+        at -= starts[index] - 1
+        found.append(Diagnostic(level="warning", code="theme.css", path=str(path), line=at,
+                                column=resolved[index].source_column(at, column),
                                 message=f"the PDF engine {_lowered(_POSITION.sub('', message, count=1))}"))
     return sheet, tuple(found)
 

@@ -607,7 +607,8 @@ def test_engine_state_is_built_once_per_theme() -> None:
 
 def test_what_weasyprint_ignores_in_a_theme_is_reported_at_the_theme_file_and_line(tmp_path: Path) -> None:
     theme = child_theme(tmp_path / "child", css={
-        "print.css": "h1 {\n  colr: red;\n}\np { font-size: big; color: #123456 }\n",
+        "print.css": "h1 {\n  colr: red;\n}\np { font-size: big; color: #123456 }\n"
+                     "h2 { color: var(--colours-accent); font-family: var(--fonts-text); widht: 2em }\n",
         "base.css": ".x { cursor: pointer; }\n\nq { margin: 1px 2px 3px 4px 5px }\n"})
     report = Report()
     data = PdfRenderer().render(_story("Styled", 1), theme, report)
@@ -617,8 +618,24 @@ def test_what_weasyprint_ignores_in_a_theme_is_reported_at_the_theme_file_and_li
         (base, 3, 5, "the PDF engine ignored `margin: 1px 2px 3px 4px 5px`: expected 1 to 4 tokens, got 5"),
         (printed, 2, 3, "the PDF engine ignored `colr: red`: unknown property"),
         (printed, 4, 5, "the PDF engine ignored `font-size: big`: invalid value"),
+        (printed, 5, 68, "the PDF engine ignored `widht: 2em`: unknown property"),  # the column of the file's text
     ]  # `cursor` is unknown to a print engine but shared with screens in base.css: not reported
     assert all(d.level == "warning" for d in report) and "ferry left at dawn" in pdftotext(data)[0]
+
+
+def _fill_colours(data: bytes) -> set[bytes]:
+    return set(re.findall(rb"([\d.]+ [\d.]+ [\d.]+) rg", data))
+
+
+def test_tokens_reach_print_and_one_set_again_in_a_narrower_rule_applies_there(tmp_path: Path) -> None:
+    # The engine gets the tokens' values in place of `var()` (faster), except where the theme sets one again.
+    story = _story("Ferry", 1, kicker="Exclusive")
+    default = PdfRenderer(compress=False).render(story, Theme.load(), Report())
+    assert b"0.607843 0.109804 0.109804" in _fill_colours(default)  # the accent #9b1c1c on the kicker
+    scoped = child_theme(tmp_path / "scoped", css={"print.css": "article { --colours-accent: #00ff00; }\n"})
+    data = PdfRenderer(compress=False).render(story, scoped, Report())
+    assert b"0 1 0" in _fill_colours(data) and b"0.607843 0.109804 0.109804" not in _fill_colours(data)
+    assert "EXCLUSIVE" in pdftotext(data)[0]
 
 
 def _word_height(data: bytes, word: str) -> float:
