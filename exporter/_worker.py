@@ -29,7 +29,7 @@ from exporter.errors import ExporterError, RenderError
 from exporter.feeds import FeedItem, entry_base, feed_item
 from exporter.limits import Limits, applied
 from exporter.model import Article, Block, Collection, Link
-from exporter.resources import ResourcePolicy, shipped
+from exporter.resources import ResourcePolicy, resolving_once, shipped
 from exporter.themes import Theme
 
 RELINKED_FORMATS = frozenset({"html", "pdf", "docx"})
@@ -109,7 +109,7 @@ def ignore_sigint() -> None:
 
 def work(task: Task) -> Outcome:
     """Read and render one task under its limits; every failure becomes an error diagnostic, never an exception."""
-    with applied(task.limits), shipped(task.files), shared_cache.using(task.cache_dir), _epoch(task):
+    with applied(task.limits), shipped(task.files), resolving_once(), shared_cache.using(task.cache_dir), _epoch(task):
         return _work(task)
 
 
@@ -241,8 +241,15 @@ def _relink(node: object, links: Mapping[str, str]) -> object:
     leaves, and looking inside each of them cost more than rendering its HTML.
     """
     if isinstance(node, tuple):
-        items = tuple(_relink(item, links) for item in node)
-        return node if all(a is b for a, b in zip(items, node, strict=True)) else items
+        changed: list[object] | None = None
+        for index, item in enumerate(node):
+            if _FIELDS.get(type(item)) == ():  # a leaf (most of a text): nothing inside to visit
+                continue
+            mapped = _relink(item, links)
+            if mapped is not item:
+                changed = changed or list(node)
+                changed[index] = mapped
+        return node if changed is None else tuple(changed)
     if isinstance(node, Link):
         parts = urlsplit(node.url)
         target = links.get(parts.path) if not parts.scheme and not parts.netloc else None

@@ -57,6 +57,33 @@ def shipped_file(path: Path) -> bytes | None:
     return _SHIPPED.get().get(str(path))
 
 
+_RESOLVED: contextvars.ContextVar[dict[Path, Path] | None] = contextvars.ContextVar("exporter_resolved_paths",
+                                                                                    default=None)
+
+
+@contextlib.contextmanager
+def resolving_once() -> Iterator[None]:
+    """Resolve each path once until the block ends (one batch job): the job's manifest entry and its renderer
+    locate the same images, and resolving walks every folder of the path on disk. The next job resolves
+    afresh, so a folder or link changed between jobs is seen."""
+    token = _RESOLVED.set({})
+    try:
+        yield
+    finally:
+        _RESOLVED.reset(token)
+
+
+def _real(path: Path) -> Path:
+    """`path` with symbolic links and `..` resolved (remembered within `resolving_once`)."""
+    memo = _RESOLVED.get()
+    if memo is None:
+        return path.resolve(strict=False)
+    found = memo.get(path)
+    if found is None:
+        found = memo[path] = path.resolve(strict=False)
+    return found
+
+
 def is_remote(src: str) -> bool:
     """Whether `src` is an http(s) URL, the only kind of URL the policy may fetch."""
     return src.strip().lower().startswith(("http://", "https://"))
@@ -104,12 +131,12 @@ class ResourcePolicy:
             return None
         base = Path(source).parent if source else Path()
         try:
-            base_real = base.resolve(strict=False)
-            target = (base / unquote(src.split("#", 1)[0].split("?", 1)[0])).resolve(strict=False)
+            base_real = _real(base)
+            target = _real(base / unquote(src.split("#", 1)[0].split("?", 1)[0]))
         except (OSError, RuntimeError, ValueError) as exc:  # symlink loops; a NUL (`%00`) in the path
             report.warn("resource.refused", f"{src!r} refused: {exc}", path=source, line=line)
             return None
-        allowed = (base_real, *(r.resolve() for r in self.roots))
+        allowed = (base_real, *(_real(r) for r in self.roots))
         if not any(target == root or root in target.parents for root in allowed):
             report.warn("resource.refused", f"{src!r} refused: it resolves outside the source's folder", path=source,
                         line=line)

@@ -23,7 +23,7 @@ from loopback import serving
 from exporter import _remote
 from exporter.diagnostics import Report
 from exporter.errors import OptionError
-from exporter.resources import ResourcePolicy, is_remote
+from exporter.resources import ResourcePolicy, is_remote, resolving_once
 
 PNG = (Path(__file__).parent / "renderers" / "fixtures" / "html" / "pics" / "photo.png").read_bytes()
 
@@ -303,6 +303,35 @@ def test_a_symlink_out_of_the_folder_is_refused_and_one_inside_is_read(tmp_path:
     assert ResourcePolicy().read("out.png", source=source, report=report) is None
     assert ResourcePolicy().read("in.png", source=source, report=report) == PNG
     assert [d.code for d in report] == ["resource.refused"]
+
+
+def test_a_job_resolves_each_path_once_and_the_next_job_sees_a_changed_link(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    resolved: list[Path] = []
+    resolve = Path.resolve
+
+    def counted(self: Path, strict: bool = False) -> Path:
+        resolved.append(self)
+        return resolve(self, strict)
+
+    monkeypatch.setattr(Path, "resolve", counted)
+    folder = tmp_path / "story"
+    folder.mkdir()
+    (folder / "real.png").write_bytes(PNG)
+    (tmp_path / "secret.png").write_bytes(PNG)
+    (folder / "photo.png").symlink_to(folder / "real.png")
+    source, report = str(folder / "story.md"), Report()
+    with resolving_once():  # one job: its manifest entry and its renderer locate the image
+        first = ResourcePolicy().locate("photo.png", source=source, report=report)
+        assert ResourcePolicy().read("photo.png", source=source, report=report) == PNG
+    assert resolved == [folder, folder / "photo.png"]  # the folder and the image once, not once per call
+    assert first == resolve(folder / "real.png")
+    (folder / "photo.png").unlink()
+    (folder / "photo.png").symlink_to(tmp_path / "secret.png")  # now points out of the folder
+    with resolving_once():  # the next job resolves afresh
+        assert ResourcePolicy().read("photo.png", source=source, report=report) is None
+    assert ResourcePolicy().read("photo.png", source=source, report=report) is None  # and so does a plain call
+    assert [d.code for d in report] == ["resource.refused"] * 2
 
 
 def test_network_options_must_be_booleans() -> None:

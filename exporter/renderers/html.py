@@ -341,9 +341,10 @@ def _collection_jsonld(doc: Article | Collection, contexts: list[dict[str, objec
     return data
 
 
-_TAG = re.compile(r"<[a-zA-Z][^<>]*>")
-"""A start tag: text and attribute values never hold a raw `<` or `>` (both are escaped), so this finds tags
-only, never `src="…"` written in a paragraph or a code sample."""
+_TAG = re.compile(r'<[a-zA-Z][^<>]*\s(?:href|src)="[^<>]*>')
+"""A start tag with an `href` or `src`: text and attribute values never hold a raw `<` or `>` (both are
+escaped), so this finds tags only, never `src="…"` written in a paragraph or a code sample; tags without
+either attribute are passed over in the pattern, not in Python."""
 _URL_ATTRIBUTE = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
 
 
