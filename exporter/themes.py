@@ -232,6 +232,9 @@ class Theme:
     """Font files, child theme's first."""
     description: str = ""
     """One line for `exporter themes`."""
+    _css: dict[str, tuple[tuple[Path, str], ...]] = dataclasses.field(default_factory=dict, init=False, repr=False,
+                                                                       compare=False, hash=False)
+    """The stylesheet parts per medium, read on first use: a batch renders hundreds of pages with one theme."""
 
     @classmethod
     def load(cls, name_or_path: str | Path = DEFAULT_THEME) -> Theme:
@@ -298,12 +301,19 @@ class Theme:
 
     def stylesheet_parts(self, medium: Medium) -> list[tuple[Path, str]]:
         """What `stylesheet` joins, each with the file it comes from (the tokens: `theme.toml`), so a problem
-        an engine finds in the joined text can be reported at its own file and line."""
-        parts = [(self.folders[0] / "theme.toml", self.root_css())]
-        for name in ("css/base.css", f"css/{medium}.css"):
-            parts.extend((f, f.read_text(encoding="utf-8")) for f in (d / name for d in reversed(self.folders))
-                         if f.is_file())
-        return parts
+        an engine finds in the joined text can be reported at its own file and line.
+
+        The files are read once per loaded theme, like its tokens: `Theme.load` gives a new theme when any of
+        its files changed.
+        """
+        parts = self._css.get(medium)
+        if parts is None:
+            found = [(self.folders[0] / "theme.toml", self.root_css())]
+            for name in ("css/base.css", f"css/{medium}.css"):
+                found.extend((f, f.read_text(encoding="utf-8")) for f in (d / name for d in reversed(self.folders))
+                             if f.is_file())
+            parts = self._css[medium] = tuple(found)
+        return list(parts)
 
     def digest(self) -> str:
         """A hash of every file on the search path: changes whenever anything that styles output changes."""

@@ -196,3 +196,18 @@ def test_a_broken_theme_is_a_usage_error_naming_its_file_and_place(tmp_path: Pat
     assert result.exit_code == 2
     assert result.stderr.strip() == f"{tmp_path / 'theme.toml'}{where}: error: {said}"
     assert not (tmp_path / "out").exists()
+
+
+def test_a_loaded_theme_keeps_its_stylesheets_and_loading_again_reads_an_edited_one(tmp_path: Path) -> None:
+    folder = tmp_path / "mine"
+    (folder / "css").mkdir(parents=True)
+    (folder / "theme.toml").write_text('[theme]\nname = "mine"\nextends = "default"\n', encoding="utf-8")
+    web = folder / "css" / "web.css"
+    web.write_text("h2 { color: teal; }\n", encoding="utf-8")
+    before = Theme.load(folder)
+    assert "h2 { color: teal; }" in before.stylesheet("web")
+    web.write_text("h2 { color: olive; letter-spacing: 0.1em; }\n", encoding="utf-8")
+    after = Theme.load(folder)
+    assert "olive" in after.stylesheet("web") and "teal" not in after.stylesheet("web")
+    assert "teal" in before.stylesheet("web")  # read once, with its tokens: a theme is what was loaded
+    assert [path for path, _ in after.stylesheet_parts("web")][-1] == web
