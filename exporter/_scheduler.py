@@ -275,10 +275,21 @@ def _exception(future: Future[Outcome | None]) -> BaseException | None:
 
 
 def _terminate(pool: Executor) -> None:
-    """End our own pool's processes now (a runaway layout never returns on its own)."""
-    processes = getattr(pool, "_processes", None) or {}
-    for process in list(processes.values()):
+    """End our own pool's processes now (a runaway layout never returns on its own).
+
+    A process still alive `TERMINATE_GRACE` seconds after SIGTERM is killed: the pool's own thread waits for
+    every worker before this process may exit, so one that lingers would hang the end of an interrupted batch.
+    """
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
         process.terminate()
     pool.shutdown(wait=False, cancel_futures=True)
-    for process in list(processes.values()):
-        process.join(5)
+    for process in processes:
+        process.join(TERMINATE_GRACE)
+        if process.is_alive():
+            process.kill()
+            process.join(TERMINATE_GRACE)
+
+
+TERMINATE_GRACE = 5.0
+"""Seconds a terminated worker gets to exit before it is killed."""

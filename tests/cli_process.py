@@ -7,6 +7,10 @@ prologue gives the child the handler it has when a person runs it in a terminal.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import subprocess
 import sys
 
 _PROLOGUE = ("import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
@@ -14,3 +18,20 @@ _PROLOGUE = ("import runpy, signal, sys; signal.signal(signal.SIGINT, signal.def
 
 INTERACTIVE_EXPORTER = [sys.executable, "-c", _PROLOGUE]
 """`python -m exporter` as a terminal would run it; append the command's arguments."""
+
+FAULT_HANDLER_ENV = {"PYTHONFAULTHANDLER": "1"}
+"""Add to the child's environment so `communicate` can show where a hung child waits."""
+
+
+def communicate(process: subprocess.Popen[bytes], timeout: float = 60) -> tuple[bytes, bytes]:
+    """`process.communicate(timeout=…)`; a child that does not exit in time fails the test with every thread's
+    stack (SIGABRT makes the child's fault handler print them) instead of a bare `TimeoutExpired`."""
+    try:
+        return process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGABRT)
+        _, stderr = process.communicate(timeout=30)
+        with contextlib.suppress(OSError):
+            os.killpg(process.pid, signal.SIGKILL)  # its pool's workers, when it leads a session
+        raise AssertionError(f"the exporter process did not exit within {timeout:g} s; where its threads were:\n"
+                             f"{stderr.decode('utf-8', 'replace')[-8000:]}") from None

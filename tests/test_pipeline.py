@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pytest
-from cli_process import INTERACTIVE_EXPORTER
+from cli_process import FAULT_HANDLER_ENV, INTERACTIVE_EXPORTER, communicate
 from click.testing import CliRunner
 
 from exporter import _scheduler, pipeline, shared_cache
@@ -207,7 +207,8 @@ def _cli_batch(src: Path, out: Path) -> subprocess.Popen[bytes]:
     # PDF keeps the batch running for seconds after its first output, so the signal lands mid-batch
     command = [*INTERACTIVE_EXPORTER, "export", str(src), "--to", "docx,html,pdf", "-o", str(out), "-j", "2",
                "--exclude", "manifest.json", "-q"]
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                            env={**os.environ, **FAULT_HANDLER_ENV})
 
 
 def _wait_for_first_output(out: Path, process: subprocess.Popen[bytes]) -> None:
@@ -228,7 +229,7 @@ def test_an_interrupted_batch_leaves_no_partial_file_and_the_next_run_finishes(
         process.send_signal(kill)
     else:
         os.killpg(process.pid, kill)
-    _, stderr = process.communicate(timeout=60)
+    _, stderr = communicate(process, timeout=60)
     if kill == signal.SIGINT:
         assert process.returncode == 130, stderr.decode()
         assert b"Traceback" not in stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import signal
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
@@ -95,3 +96,22 @@ def test_on_another_executor_the_clock_starts_when_a_slot_frees_not_at_submissio
     # after submission, yet inside the limit; the stuck task got its slot at 2.5 s and was given up at 4.5 s
     assert results == {"first0": "done", "first1": "done", "next2": "done", "next3": "done", "stuck4": "timeout"}
     assert left == []
+
+
+def _deaf_to_sigterm() -> None:
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+
+
+def test_a_worker_that_outlives_sigterm_is_killed_so_the_batch_can_end(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_scheduler, "TERMINATE_GRACE", 0.5)
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"), initializer=_deaf_to_sigterm)
+    future = pool.submit(time.sleep, 60)
+    processes = list(pool._processes.values())
+    deadline = time.monotonic() + 10
+    while not future.running() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    started = time.monotonic()
+    _scheduler._terminate(pool)
+    assert time.monotonic() - started < 5
+    assert processes and not any(p.is_alive() for p in processes)
+    assert processes[0].exitcode == -signal.SIGKILL  # SIGTERM was blocked: it took the kill
