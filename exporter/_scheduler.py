@@ -274,6 +274,10 @@ def _exception(future: Future[Outcome | None]) -> BaseException | None:
     return future.exception() if future.done() and not future.cancelled() else None
 
 
+TERMINATE_GRACE = 5.0
+"""Seconds a terminated worker gets to exit before it is killed (`_terminate`)."""
+
+
 def _terminate(pool: Executor) -> None:
     """End our own pool's processes now (a runaway layout never returns on its own).
 
@@ -290,6 +294,3 @@ def _terminate(pool: Executor) -> None:
             process.kill()
             process.join(TERMINATE_GRACE)
 
-
-TERMINATE_GRACE = 5.0
-"""Seconds a terminated worker gets to exit before it is killed."""

@@ -276,9 +276,14 @@ class Theme:
 
     # -- CSS
 
+    def custom_properties(self) -> dict[str, str]:
+        """The tokens as CSS custom properties (`--colours-accent` → `#9b1c1c`), as `root_css` declares them."""
+        return _custom_properties(self.tokens)
+
     def root_css(self) -> str:
         """The tokens as one `:root { --… }` block shared by HTML, EPUB and PDF."""
-        return _root_css(self.tokens)
+        lines = (f"  {name}: {value};" for name, value in self.custom_properties().items())
+        return ":root {\n" + "\n".join(lines) + "\n}"
 
     def font_face_css(self, url_for: str = "fonts/") -> str:
         """`@font-face` rules for the theme's fonts, their URLs under `url_for` (a folder prefix)."""
@@ -491,13 +496,13 @@ def _font_faces(entries: object, root: Path) -> list[FontFace]:
     return faces
 
 
-def _root_css(tokens: Tokens) -> str:
-    """One custom property per token: `--<group>-<name>` (underscores become hyphens)."""
-    lines = [":root {"]
+def _custom_properties(tokens: Tokens) -> dict[str, str]:
+    """One custom property per token: `--<group>-<name>` (underscores become hyphens) → its CSS value."""
+    values: dict[str, str] = {}
     for group in _GROUPS:
-        values = getattr(tokens, group)
-        for f in dataclasses.fields(values):
-            value = getattr(values, f.name)
+        found = getattr(tokens, group)
+        for f in dataclasses.fields(found):
+            value = getattr(found, f.name)
             if group == "fonts":
                 generic = "monospace" if f.name == "mono" else ("sans-serif" if "sans" in value.lower() else "serif")
                 value = f'"{value}", {generic}' if value not in ("serif", "sans-serif", "monospace") else value
@@ -505,12 +510,10 @@ def _root_css(tokens: Tokens) -> str:
                 value = " ".join(value) or "none"
             elif f.name == "page_numbers":
                 value = f'"{value}"'
-            lines.append(f"  --{group}-{f.name.replace('_', '-')}: {value};")
+            values[f"--{group}-{f.name.replace('_', '-')}"] = str(value)
     width, height = tokens.page.dimensions()
-    lines.append(f"  --page-width: {width};")
-    lines.append(f"  --page-height: {height};")
-    lines.append("}")
-    return "\n".join(lines)
+    values.update({"--page-width": width, "--page-height": height})
+    return values
 
 
 @functools.lru_cache(maxsize=32)

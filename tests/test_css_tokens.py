@@ -36,7 +36,7 @@ def test_a_column_of_the_result_maps_back_to_the_original() -> None:
 
 def test_a_token_the_stylesheets_set_again_is_left_to_the_engine() -> None:
     scoped = ".sidebar { --colours-accent: teal; }\n"
-    values = css_tokens.replaceable(ROOT, [CSS, scoped])
+    values = css_tokens.replaceable(css_tokens.declared(ROOT), [CSS, scoped])
     assert "--colours-accent" not in values and values["--spacing-paragraph"] == "0.8em"
     result = css_tokens.substitute(CSS, values)
     assert "color: var(--colours-accent)" in result.text and "margin: 0 0 0.8em" in result.text
@@ -49,9 +49,11 @@ def test_a_fallback_that_is_a_reference_is_resolved_on_a_second_pass() -> None:
     assert css_tokens.substitute(once, values).text == "a { color: #9b1c1c }"
 
 
-def test_every_token_of_a_built_in_theme_is_declared_with_its_value() -> None:
+def test_the_root_block_declares_every_custom_property_of_a_built_in_theme() -> None:
     theme = Theme.load("default")
-    values = css_tokens.declared(theme.root_css())
+    values = theme.custom_properties()
     assert values["--colours-accent"] == theme.tokens.colours.accent
     assert values["--sizes-base"] == theme.tokens.sizes.base
     assert values["--fonts-text"] == '"Noto Serif", serif'
+    assert css_tokens.declared(theme.root_css()) == values
+    assert values["--sizes-scale"] == "1.25"  # every value is CSS text, numbers included

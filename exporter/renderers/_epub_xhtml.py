@@ -29,7 +29,7 @@ def resolved_css(theme: Theme) -> str:
 @functools.lru_cache(maxsize=16)
 def _resolved_css(theme: Theme, digest: str) -> str:
     del digest  # part of the cache key only
-    values = css_tokens.declared(theme.root_css())  # even where the theme sets a token again: see above
+    values = theme.custom_properties()  # even where the theme sets a token again: see above
     css = theme.stylesheet("epub")
     for _ in range(3):  # a fallback may itself be a reference
         css = css_tokens.substitute(css, values).text

@@ -65,7 +65,7 @@ def parse(theme: Theme, preamble: str, **css: Any) -> tuple[Any, tuple[Diagnosti
     from weasyprint import CSS
 
     parts = theme.stylesheet_parts("print")  # read once: the lines below must be those of the text parsed
-    values = css_tokens.replaceable(parts[0][1], (part for _, part in parts[1:]))
+    values = css_tokens.replaceable(theme.custom_properties(), (part for _, part in parts[1:]))
     resolved = [css_tokens.Substituted(parts[0][1])] + [css_tokens.substitute(part, values) for _, part in parts[1:]]
     text = preamble + "\n" + STYLESHEET_GLUE.join(part.text for part in resolved) + "\n"
     starts: list[int] = []  # the first line of each part in `text` (replacing references keeps the lines)
