@@ -281,10 +281,14 @@ TERMINATE_GRACE = 5.0
 def _terminate(pool: Executor) -> None:
     """End our own pool's processes now (a runaway layout never returns on its own).
 
-    A process still alive `TERMINATE_GRACE` seconds after SIGTERM is killed: the pool's own thread waits for
-    every worker before this process may exit, so one that lingers would hang the end of an interrupted batch.
+    The pool's own thread must finish before this process may exit, and two things could keep it waiting
+    forever: a worker that outlives SIGTERM (killed after `TERMINATE_GRACE` seconds), and a worker ended
+    while it was sending a finished job's bytes, which leaves that thread reading the rest of a message from
+    a pipe this process still holds open for writing. Closing our end once the workers are gone turns that
+    wait into end-of-file, which the pool handles as a broken pool.
     """
     processes = list((getattr(pool, "_processes", None) or {}).values())
+    results = getattr(pool, "_result_queue", None)  # shutdown() forgets it
     for process in processes:
         process.terminate()
     pool.shutdown(wait=False, cancel_futures=True)
@@ -293,4 +297,7 @@ def _terminate(pool: Executor) -> None:
         if process.is_alive():
             process.kill()
             process.join(TERMINATE_GRACE)
+    writer = getattr(results, "_writer", None)
+    if writer is not None and not any(process.is_alive() for process in processes):
+        writer.close()
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
+import struct
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -98,20 +101,51 @@ def test_on_another_executor_the_clock_starts_when_a_slot_frees_not_at_submissio
     assert left == []
 
 
-def _deaf_to_sigterm() -> None:
+def _deaf_to_sigterm(ready: str) -> None:
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    Path(ready).touch()
+    time.sleep(60)
 
 
-def test_a_worker_that_outlives_sigterm_is_killed_so_the_batch_can_end(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_worker_that_outlives_sigterm_is_killed_so_the_batch_can_end(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_scheduler, "TERMINATE_GRACE", 0.5)
-    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"), initializer=_deaf_to_sigterm)
-    future = pool.submit(time.sleep, 60)
+    ready = tmp_path / "ready"
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+    pool.submit(_deaf_to_sigterm, str(ready))
     processes = list(pool._processes.values())
     deadline = time.monotonic() + 10
-    while not future.running() and time.monotonic() < deadline:
+    while not ready.exists() and time.monotonic() < deadline:  # SIGTERM is blocked in the worker by now
         time.sleep(0.01)
     started = time.monotonic()
     _scheduler._terminate(pool)
     assert time.monotonic() - started < 5
     assert processes and not any(p.is_alive() for p in processes)
     assert processes[0].exitcode == -signal.SIGKILL  # SIGTERM was blocked: it took the kill
+
+
+_RESULTS: Any = None
+"""The pool's result pipe, for the forked worker of the test below."""
+
+
+def _half_sent(ready: str) -> None:
+    """Start a result message as a worker does (a length, then the bytes) and stop half way through."""
+    os.write(_RESULTS._writer.fileno(), struct.pack("!i", 1_000_000) + b"only part of it")
+    Path(ready).touch()
+    time.sleep(60)
+
+
+def test_a_worker_ended_while_sending_a_result_does_not_keep_the_pool_waiting(tmp_path: Path) -> None:
+    global _RESULTS
+    ready = tmp_path / "ready"
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+    _RESULTS = pool._result_queue
+    pool.submit(_half_sent, str(ready))
+    manager: Any = pool._executor_manager_thread  # a Thread (typeshed says otherwise)
+    assert manager is not None
+    deadline = time.monotonic() + 10
+    while not ready.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    _scheduler._terminate(pool)
+    manager.join(10)
+    assert not manager.is_alive()  # else this process could never exit: Python joins that thread at exit
